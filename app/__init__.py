@@ -1,0 +1,1 @@
+"""Emporium: a headless commerce GraphQL API."""

@@ -1,0 +1,115 @@
+"""The composition root: builds a Runtime from settings for `serve`, `worker` and `relay`.
+
+Embedded mode (no DATABASE_URL) starts the engines here, and runs the relay and the
+Dramatiq worker threads in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import dramatiq
+from dramatiq import Worker
+from redis.asyncio import Redis
+
+from app import workers
+from app.domains import CONTEXTS_WITH_TABLES, catalog
+from app.platform.broker import build_broker
+from app.platform.db import Database
+from app.platform.embedded import EmbeddedEngines
+from app.platform.migrate import migrate
+from app.platform.relay import run_relay
+from app.platform.runtime import Runtime
+from app.platform.settings import ConfigError, Settings
+
+log = logging.getLogger("emporium")
+
+
+def require_distributed(settings: Settings) -> None:
+    missing = [n for n, v in (("REDIS_URL", settings.redis_url), ("BROKER_URL", settings.broker_url)) if not v]
+    if missing:
+        raise ConfigError(
+            f"DATABASE_URL is set, so Emporium runs distributed and needs {' and '.join(missing)} too "
+            "(unset DATABASE_URL to run on the embedded engines)"
+        )
+
+
+async def seed_if_empty(db: Database) -> None:
+    async with db.uow(catalog.CONTEXT) as uow:
+        empty = await catalog.product_count(uow) == 0
+    if empty:
+        from app.domains.catalog.seed import seed_demo
+
+        log.info("seeding the demo catalog (first start)")
+        n = await seed_demo(db)
+        log.info("seeded %d demo products", n)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    *,
+    run_migrations: bool = True,
+    background: bool | None = None,
+) -> AsyncIterator[Runtime]:
+    """A Runtime for the lifetime of the block; `background` runs relay + worker threads here
+    (default: only in embedded mode)."""
+    engines: EmbeddedEngines | None = None
+    if settings.embedded:
+        engines = EmbeddedEngines(settings.data_dir)
+        urls = await asyncio.to_thread(engines.start)
+        settings = settings.model_copy(
+            update={
+                "database_url": urls.database_url,
+                "redis_url": urls.redis_url,
+                "broker_url": settings.broker_url or urls.redis_url,
+            }
+        )
+        run_migrations = True
+        if background is None:
+            background = True
+    else:
+        require_distributed(settings)
+    assert settings.redis_url and settings.broker_url
+    worker: Worker | None = None
+    relay_task: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    runtime: Runtime | None = None
+    try:
+        if run_migrations:
+            await migrate(settings, CONTEXTS_WITH_TABLES)
+        broker = build_broker(settings.broker_url)
+        dramatiq.set_broker(broker)
+        routes = workers.register(broker, settings)
+        runtime = Runtime(
+            settings=settings,
+            db=Database(settings),
+            redis=Redis.from_url(settings.redis_url),
+            broker=broker,
+            routes=routes,
+        )
+        if settings.seed_demo:
+            await seed_if_empty(runtime.db)
+        if background:
+            worker = Worker(broker, worker_threads=settings.embedded_worker_threads)
+            worker.start()
+            relay_task = asyncio.create_task(
+                run_relay(
+                    runtime.db, CONTEXTS_WITH_TABLES, routes.publish,
+                    interval=settings.relay_interval, stop=stop,
+                )
+            )
+        yield runtime
+    finally:
+        stop.set()
+        if relay_task is not None:
+            await relay_task
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+        if runtime is not None:
+            await runtime.close()
+        if engines is not None:
+            await asyncio.to_thread(engines.stop)

@@ -1,0 +1,242 @@
+"""The `emporium` command: serve, worker, relay, migrate, seed, import, schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from app.platform.settings import ConfigError, Settings, load_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.data_dir:
+        os.environ["DATA_DIR"] = str(args.data_dir)
+    if args.demo:
+        os.environ["SEED_DEMO"] = "1"
+    settings = _settings()
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    os.environ["PUBLIC_URL"] = f"http://{host}:{args.port}"
+    workers = args.workers
+    if settings.embedded and workers > 1:
+        print("emporium: embedded mode runs one process; use DATABASE_URL etc. for more workers", file=sys.stderr)
+        workers = 1
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+        access_log=args.access_log,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+async def _worker(args: argparse.Namespace) -> None:
+    from dramatiq import Worker
+
+    from app.bootstrap import running
+
+    settings = _settings()
+    if settings.embedded:
+        raise ConfigError("`emporium worker` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL "
+                          "(`emporium serve` runs the workers itself on the embedded engines)")
+    async with running(settings, run_migrations=False, background=False) as rt:
+        worker = Worker(rt.broker, worker_threads=args.threads)
+        worker.start()
+        logging.getLogger("emporium").info("worker running with %d threads", args.threads)
+        try:
+            await _until_signal()
+        finally:
+            await asyncio.to_thread(worker.stop)
+
+
+async def _relay(args: argparse.Namespace) -> None:
+    from app.bootstrap import running
+    from app.domains import CONTEXTS_WITH_TABLES
+    from app.platform.relay import run_relay
+
+    settings = _settings()
+    if settings.embedded:
+        raise ConfigError("`emporium relay` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL")
+    async with running(settings, run_migrations=False, background=False) as rt:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        logging.getLogger("emporium").info("relay running")
+        await run_relay(rt.db, CONTEXTS_WITH_TABLES, rt.routes.publish, interval=settings.relay_interval, stop=stop)
+
+
+async def _migrate(args: argparse.Namespace) -> None:
+    from app.domains import CONTEXTS_WITH_TABLES
+    from app.platform.migrate import migrate
+
+    settings = _settings()
+    if settings.embedded:
+        from app.bootstrap import running
+
+        async with running(settings, background=False):
+            pass
+    else:
+        await migrate(settings, CONTEXTS_WITH_TABLES)
+    print("migrations are at head")
+
+
+def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        transient=False, disable=not sys.stderr.isatty(),
+    )
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total or None)
+
+    return progress, update
+
+
+async def _seed(args: argparse.Namespace) -> None:
+    from app.bootstrap import running
+    from app.domains.catalog.seed import seed_demo
+
+    if not args.demo:
+        raise ConfigError("say what to seed: `emporium seed --demo [--products N]`")
+    async with running(_settings(), background=False) as rt:
+        progress, update = _progress("seeding")
+        with progress:
+            n = await seed_demo(rt.db, args.products, progress=update)
+    print(f"seeded {n} demo products")
+
+
+async def _import(args: argparse.Namespace) -> int:
+    from app.bootstrap import running
+    from app.domains.catalog.importer import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"no such file: {path}")
+    async with running(_settings(), background=False) as rt:
+        progress, update = _progress("importing")
+        with progress:
+            report = await import_file(rt.db, path, progress=update)
+    for err in report.errors:
+        print(f"{path}:{err.line}: {err.reason}", file=sys.stderr)
+    print(
+        f"imported {report.created} new and {report.updated} updated products; "
+        f"{len(report.errors)} bad rows skipped"
+    )
+    return 1 if report.errors else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from app.schema import schema_sdl
+
+    sdl = schema_sdl()
+    if args.check:
+        current = SCHEMA_FILE.read_text() if SCHEMA_FILE.exists() else ""
+        if current != sdl:
+            print("schema.graphql is out of date: run `emporium schema --write`", file=sys.stderr)
+            return 1
+        print("schema.graphql is up to date")
+        return 0
+    if args.write:
+        SCHEMA_FILE.write_text(sdl)
+        print(f"wrote {SCHEMA_FILE}")
+        return 0
+    sys.stdout.write(sdl)
+    return 0
+
+
+def _run_async(fn: Callable[[argparse.Namespace], Coroutine[Any, Any, Any]]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        result = asyncio.run(fn(args))
+        return int(result or 0)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="emporium", description="Emporium headless commerce API")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the GraphQL API (embedded engines when DATABASE_URL is unset)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--data-dir", type=Path, help="embedded engines' data folder (default ./.emporium)")
+    s.add_argument("--demo", action="store_true", help="seed the demo catalog on first start")
+    s.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (distributed mode)")
+    s.add_argument("--access-log", action="store_true")
+    s.set_defaults(func=cmd_serve)
+
+    w = sub.add_parser("worker", help="run Dramatiq workers (distributed mode)")
+    w.add_argument("--threads", type=int, default=4)
+    w.set_defaults(func=_run_async(_worker))
+
+    r = sub.add_parser("relay", help="relay committed outbox events to the broker (distributed mode)")
+    r.set_defaults(func=_run_async(_relay))
+
+    m = sub.add_parser("migrate", help="bring every context's schema to head")
+    m.set_defaults(func=_run_async(_migrate))
+
+    sd = sub.add_parser("seed", help="write a deterministic demo catalog")
+    sd.add_argument("--demo", action="store_true")
+    sd.add_argument("--products", type=int, default=240)
+    sd.set_defaults(func=_run_async(_seed))
+
+    im = sub.add_parser("import", help="import products from a .csv or .jsonl file")
+    im.add_argument("file")
+    im.set_defaults(func=_run_async(_import))
+
+    sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    g = sc.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true", help="write schema.graphql")
+    g.add_argument("--check", action="store_true", help="fail if schema.graphql drifted")
+    sc.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"emporium: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

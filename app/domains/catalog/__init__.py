@@ -1,0 +1,44 @@
+"""The catalog context: products, variants, categories, brands, images, attributes.
+
+Other code uses only what this module exports.
+"""
+
+from app.domains.catalog.entities import (
+    Attribute,
+    AttributeFilter,
+    Brand,
+    Category,
+    Image,
+    Page,
+    Product,
+    ProductFilter,
+    ProductSortKey,
+    SelectedOption,
+    Variant,
+)
+from app.domains.catalog.errors import CatalogError, DuplicateSku, InvalidProductData
+from app.domains.catalog.events import ProductChanged
+from app.domains.catalog.service import *  # noqa: F403
+from app.domains.catalog.service import __all__ as _service_all
+
+CONTEXT = "catalog"
+
+__all__ = [
+    "CONTEXT",
+    "Attribute",
+    "AttributeFilter",
+    "Brand",
+    "CatalogError",
+    "Category",
+    "DuplicateSku",
+    "Image",
+    "InvalidProductData",
+    "Page",
+    "Product",
+    "ProductChanged",
+    "ProductFilter",
+    "ProductSortKey",
+    "SelectedOption",
+    "Variant",
+    *_service_all,
+]

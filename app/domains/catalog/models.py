@@ -1,0 +1,106 @@
+"""Catalog tables, all in the `catalog` schema (Core tables: reads map to dataclasses)."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from app.platform.outbox import add_messaging_tables
+
+SCHEMA = "catalog"
+metadata = sa.MetaData(schema=SCHEMA)
+
+MONEY = sa.Numeric(14, 2)
+
+categories = sa.Table(
+    "categories",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("handle", sa.Text, nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("parent_id", sa.BigInteger, sa.ForeignKey("categories.id"), index=True),
+    # materialised path of ids, "/1/5/9/": descendants are a prefix match
+    sa.Column("path", sa.Text, nullable=False, index=True),
+    sa.Column("depth", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+)
+
+brands = sa.Table(
+    "brands",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("handle", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("handle", sa.Text, nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description_html", sa.Text, nullable=False, server_default=""),
+    sa.Column("product_type", sa.Text, nullable=False, server_default=""),
+    sa.Column("tags", sa.ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("brand_id", sa.BigInteger, sa.ForeignKey("brands.id"), index=True),
+    sa.Column("vendor", sa.Text, nullable=False, server_default=""),
+    sa.Column("category_id", sa.BigInteger, sa.ForeignKey("categories.id"), index=True),
+    sa.Column("status", sa.Text, nullable=False, server_default="ACTIVE"),
+    # denormalised from the variants so PRICE sorting and price filters use an index
+    sa.Column("min_price", MONEY, nullable=False, server_default="0"),
+    sa.Column("max_price", MONEY, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("products_title_id", "title", "id"),
+    sa.Index("products_price_id", "min_price", "id"),
+    sa.Index("products_created_id", "created_at", "id"),
+    sa.Index("products_updated_id", "updated_at", "id"),
+    sa.Index("products_vendor_id", "vendor", "id"),
+)
+
+variants = sa.Table(
+    "variants",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("sku", sa.Text, nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    # [{"name": "Color", "value": "Red"}, …] in the product's option order
+    sa.Column("options", JSONB, nullable=False, server_default="[]"),
+    sa.Column("price", MONEY, nullable=False),
+    sa.Column("compare_at_price", MONEY),
+    sa.Column("weight_grams", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("price >= 0", name="variant_price_nonnegative"),
+    sa.Index("variants_product", "product_id", "position"),
+)
+
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("alt", sa.Text, nullable=False, server_default=""),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Index("images_product", "product_id", "position"),
+)
+
+# Attributes: name → values per product (material, colour, size, …), for filtering.
+product_attributes = sa.Table(
+    "product_attributes",
+    metadata,
+    sa.Column(
+        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Index("product_attributes_name_value", "name", "value"),
+)
+
+outbox, inbox = add_messaging_tables(metadata, SCHEMA)

@@ -1,0 +1,51 @@
+"""Catalog use cases: reads in `queries`, writes in `writes`."""
+
+from app.domains.catalog.service.queries import (
+    attributes_by_product_ids,
+    brands_by_ids,
+    categories_by_handles,
+    categories_by_ids,
+    children_by_category_ids,
+    count_products,
+    images_by_product_ids,
+    list_categories,
+    list_products,
+    products_by_handles,
+    products_by_ids,
+    variants_by_ids,
+    variants_by_product_ids,
+)
+from app.domains.catalog.service.writes import (
+    ImageDraft,
+    ProductDraft,
+    VariantDraft,
+    ensure_category_path,
+    product_count,
+    slugify,
+    upsert_product,
+    validate_draft,
+)
+
+__all__ = [
+    "ImageDraft",
+    "ProductDraft",
+    "VariantDraft",
+    "attributes_by_product_ids",
+    "brands_by_ids",
+    "categories_by_handles",
+    "categories_by_ids",
+    "children_by_category_ids",
+    "count_products",
+    "ensure_category_path",
+    "images_by_product_ids",
+    "list_categories",
+    "list_products",
+    "product_count",
+    "products_by_handles",
+    "products_by_ids",
+    "slugify",
+    "upsert_product",
+    "validate_draft",
+    "variants_by_ids",
+    "variants_by_product_ids",
+]

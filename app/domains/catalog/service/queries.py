@@ -1,0 +1,362 @@
+"""Catalog reads. Every batch function answers many keys with one SQL statement."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.domains.catalog import models as m
+from app.domains.catalog.entities import (
+    Brand,
+    Category,
+    Image,
+    Page,
+    Product,
+    ProductFilter,
+    ProductSortKey,
+    SelectedOption,
+    Variant,
+)
+from app.platform.db import UnitOfWork
+from app.platform.pagination import PageRequest, PaginationError
+
+_PRODUCT_COLS = (
+    m.products.c.id,
+    m.products.c.handle,
+    m.products.c.title,
+    m.products.c.description_html,
+    m.products.c.product_type,
+    m.products.c.tags,
+    m.products.c.vendor,
+    m.products.c.brand_id,
+    m.products.c.category_id,
+    m.products.c.status,
+    m.products.c.min_price,
+    m.products.c.max_price,
+    m.products.c.created_at,
+    m.products.c.updated_at,
+)
+
+
+def _product(r: Any) -> Product:
+    return Product(
+        id=r.id,
+        handle=r.handle,
+        title=r.title,
+        description_html=r.description_html,
+        product_type=r.product_type,
+        tags=tuple(r.tags),
+        vendor=r.vendor,
+        brand_id=r.brand_id,
+        category_id=r.category_id,
+        status=r.status,
+        min_price=r.min_price,
+        max_price=r.max_price,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
+
+
+def _category(r: Any) -> Category:
+    return Category(
+        id=r.id,
+        handle=r.handle,
+        title=r.title,
+        description=r.description,
+        parent_id=r.parent_id,
+        depth=r.depth,
+        position=r.position,
+    )
+
+
+def _visible() -> sa.ColumnElement[bool]:
+    return m.products.c.status == "ACTIVE"
+
+
+async def products_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Product]:
+    rows = await uow.session.execute(
+        sa.select(*_PRODUCT_COLS).where(m.products.c.id.in_(ids), _visible())
+    )
+    return {r.id: _product(r) for r in rows}
+
+
+async def products_by_handles(uow: UnitOfWork, handles: Sequence[str]) -> dict[str, Product]:
+    rows = await uow.session.execute(
+        sa.select(*_PRODUCT_COLS).where(m.products.c.handle.in_(handles), _visible())
+    )
+    return {r.handle: _product(r) for r in rows}
+
+
+async def variants_by_product_ids(
+    uow: UnitOfWork, product_ids: Sequence[int]
+) -> dict[int, list[Variant]]:
+    v = m.variants.c
+    rows = await uow.session.execute(
+        sa.select(
+            v.id, v.product_id, v.sku, v.title, v.options, v.price,
+            v.compare_at_price, v.weight_grams, v.position,
+        )
+        .where(v.product_id.in_(product_ids))
+        .order_by(v.product_id, v.position, v.id)
+    )
+    out: dict[int, list[Variant]] = defaultdict(list)
+    for r in rows:
+        out[r.product_id].append(
+            Variant(
+                id=r.id,
+                product_id=r.product_id,
+                sku=r.sku,
+                title=r.title,
+                options=tuple(SelectedOption(o["name"], o["value"]) for o in r.options),
+                price=r.price,
+                compare_at_price=r.compare_at_price,
+                weight_grams=r.weight_grams,
+                position=r.position,
+            )
+        )
+    return out
+
+
+async def variants_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Variant]:
+    v = m.variants.c
+    product_ids = (
+        await uow.session.execute(
+            sa.select(v.product_id)
+            .join(m.products, m.products.c.id == v.product_id)
+            .where(v.id.in_(ids), _visible())
+            .distinct()
+        )
+    ).scalars().all()
+    by_product = await variants_by_product_ids(uow, product_ids)
+    wanted = set(ids)
+    return {x.id: x for vs in by_product.values() for x in vs if x.id in wanted}
+
+
+async def images_by_product_ids(
+    uow: UnitOfWork, product_ids: Sequence[int]
+) -> dict[int, list[Image]]:
+    i = m.images.c
+    rows = await uow.session.execute(
+        sa.select(i.id, i.product_id, i.url, i.alt, i.position, i.width, i.height)
+        .where(i.product_id.in_(product_ids))
+        .order_by(i.product_id, i.position, i.id)
+    )
+    out: dict[int, list[Image]] = defaultdict(list)
+    for r in rows:
+        out[r.product_id].append(
+            Image(r.id, r.product_id, r.url, r.alt, r.position, r.width, r.height)
+        )
+    return out
+
+
+async def attributes_by_product_ids(
+    uow: UnitOfWork, product_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    a = m.product_attributes.c
+    rows = await uow.session.execute(
+        sa.select(a.product_id, a.name, a.value)
+        .where(a.product_id.in_(product_ids))
+        .order_by(a.product_id, a.name, a.value)
+    )
+    out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for r in rows:
+        out[r.product_id].append((r.name, r.value))
+    return out
+
+
+async def brands_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Brand]:
+    b = m.brands.c
+    rows = await uow.session.execute(sa.select(b.id, b.handle, b.name).where(b.id.in_(ids)))
+    return {r.id: Brand(r.id, r.handle, r.name) for r in rows}
+
+
+_CATEGORY_COLS = (
+    m.categories.c.id,
+    m.categories.c.handle,
+    m.categories.c.title,
+    m.categories.c.description,
+    m.categories.c.parent_id,
+    m.categories.c.depth,
+    m.categories.c.position,
+)
+
+
+async def categories_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Category]:
+    rows = await uow.session.execute(sa.select(*_CATEGORY_COLS).where(m.categories.c.id.in_(ids)))
+    return {r.id: _category(r) for r in rows}
+
+
+async def categories_by_handles(uow: UnitOfWork, handles: Sequence[str]) -> dict[str, Category]:
+    rows = await uow.session.execute(
+        sa.select(*_CATEGORY_COLS).where(m.categories.c.handle.in_(handles))
+    )
+    return {r.handle: _category(r) for r in rows}
+
+
+async def children_by_category_ids(
+    uow: UnitOfWork, parent_ids: Sequence[int]
+) -> dict[int, list[Category]]:
+    c = m.categories.c
+    rows = await uow.session.execute(
+        sa.select(*_CATEGORY_COLS)
+        .where(c.parent_id.in_(parent_ids))
+        .order_by(c.parent_id, c.position, c.title, c.id)
+    )
+    out: dict[int, list[Category]] = defaultdict(list)
+    for r in rows:
+        out[r.parent_id].append(_category(r))
+    return out
+
+
+async def list_categories(
+    uow: UnitOfWork, page: PageRequest, *, parent_id: int | None, top_level: bool
+) -> Page[Category]:
+    """Categories in tree order (position, title); keyset-paginated on (position, title, id)."""
+    c = m.categories.c
+    conds: list[sa.ColumnElement[bool]] = []
+    if parent_id is not None:
+        conds.append(c.parent_id == parent_id)
+    elif top_level:
+        conds.append(c.parent_id.is_(None))
+    key_cols = (c.depth, c.position, c.title, c.id)
+    casts = (int, int, str, int)
+    rows, keys, has_more = await _keyset(uow, sa.select(*_CATEGORY_COLS), conds, key_cols, casts, page)
+    return _page([_category(r) for r in rows], keys, has_more, page)
+
+
+_SORT_CASTS: dict[ProductSortKey, Any] = {
+    ProductSortKey.ID: int,
+    ProductSortKey.TITLE: str,
+    ProductSortKey.PRICE: Decimal,
+    ProductSortKey.CREATED_AT: datetime.fromisoformat,
+    ProductSortKey.UPDATED_AT: datetime.fromisoformat,
+    ProductSortKey.VENDOR: str,
+}
+
+
+def _filter_conditions(f: ProductFilter) -> list[sa.ColumnElement[bool]]:
+    p = m.products.c
+    conds: list[sa.ColumnElement[bool]] = [_visible()]
+    if f.category_id is not None:
+        # the category and everything below it
+        path = sa.select(m.categories.c.path).where(m.categories.c.id == f.category_id)
+        sub = sa.select(m.categories.c.id).where(
+            m.categories.c.path.startswith(path.scalar_subquery(), autoescape=False)
+        )
+        conds.append(p.category_id.in_(sub))
+    if f.brand:
+        b = m.brands.c
+        conds.append(
+            p.brand_id.in_(
+                sa.select(b.id).where(
+                    sa.or_(b.handle == f.brand.lower(), sa.func.lower(b.name) == f.brand.lower())
+                )
+            )
+        )
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for af in f.attributes:
+        by_name[af.name].append(af.value)
+    a = m.product_attributes.c
+    for name, values in by_name.items():
+        # values of one attribute are alternatives; different attributes must all match
+        conds.append(
+            sa.exists().where(a.product_id == p.id, a.name == name, a.value.in_(values))
+        )
+    if f.min_price is not None:
+        conds.append(p.max_price >= f.min_price)
+    if f.max_price is not None:
+        conds.append(p.min_price <= f.max_price)
+    return conds
+
+
+async def list_products(
+    uow: UnitOfWork,
+    page: PageRequest,
+    *,
+    filter: ProductFilter,
+    sort_key: ProductSortKey = ProductSortKey.ID,
+    reverse: bool = False,
+) -> Page[Product]:
+    """A keyset page of visible products: stable under inserts, O(page) at any depth."""
+    p = m.products.c
+    sort_col = p[sort_key.value]
+    key_cols: tuple[Any, ...] = (sort_col, p.id) if sort_key is not ProductSortKey.ID else (p.id,)
+    casts = (_SORT_CASTS[sort_key], int) if sort_key is not ProductSortKey.ID else (int,)
+    rows, keys, has_more = await _keyset(
+        uow, sa.select(*_PRODUCT_COLS), _filter_conditions(filter), key_cols, casts, page,
+        reverse=reverse,
+    )
+    return _page([_product(r) for r in rows], keys, has_more, page)
+
+
+async def count_products(uow: UnitOfWork, filter: ProductFilter) -> int:
+    result = await uow.session.execute(
+        sa.select(sa.func.count()).select_from(m.products).where(*_filter_conditions(filter))
+    )
+    return int(result.scalar_one())
+
+
+def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tuple[Any, ...]:
+    if len(key) != len(casts):
+        raise PaginationError("INVALID_CURSOR", field, f"`{field}` does not fit this sort order")
+    try:
+        return tuple(cast(v) if not isinstance(v, bool) else _bad() for cast, v in zip(casts, key, strict=True))
+    except (TypeError, ValueError, InvalidOperation):
+        raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor") from None
+
+
+def _bad() -> Any:
+    raise ValueError
+
+
+async def _keyset(
+    uow: UnitOfWork,
+    query: sa.Select[Any],
+    conds: list[sa.ColumnElement[bool]],
+    key_cols: tuple[Any, ...],
+    casts: Sequence[Any],
+    page: PageRequest,
+    *,
+    reverse: bool = False,
+) -> tuple[list[Any], list[tuple[object, ...]], bool]:
+    """Rows after/before a key, in (reversed) key order; one extra row tells if more exist."""
+    where = list(conds)
+    ascending = page.forward != reverse
+    tuple_cols = sa.tuple_(*key_cols)
+    if page.after is not None:
+        after = _cast_key(page.after, casts, "after")
+        where.append(tuple_cols < sa.tuple_(*after) if reverse else tuple_cols > sa.tuple_(*after))
+    if page.before is not None:
+        before = _cast_key(page.before, casts, "before")
+        where.append(tuple_cols > sa.tuple_(*before) if reverse else tuple_cols < sa.tuple_(*before))
+    order = [c.asc() if ascending else c.desc() for c in key_cols]
+    if page.limit == 0:
+        return [], [], False
+    rows = list(
+        await uow.session.execute(query.where(*where).order_by(*order).limit(page.limit + 1))
+    )
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if not page.forward:
+        rows.reverse()
+    keys = [tuple(_json_key(r._mapping[c.name]) for c in key_cols) for r in rows]
+    return rows, keys, has_more
+
+
+def _json_key(v: object) -> object:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return v
+
+
+def _page(items: list[Any], keys: list[tuple[object, ...]], has_more: bool, page: PageRequest) -> Page[Any]:
+    if page.forward:
+        return Page(items, keys, has_next_page=has_more, has_previous_page=page.after is not None)
+    return Page(items, keys, has_next_page=page.before is not None, has_previous_page=has_more)

@@ -1,0 +1,167 @@
+"""The ASGI application: /graphql (HTTP + WebSocket), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from app.bootstrap import running
+from app.domains import CONTEXTS_WITH_TABLES
+from app.platform.broker import ping_broker
+from app.platform.runtime import Runtime
+from app.platform.settings import Settings, load_settings
+from app.resolvers.context import Context
+from app.resolvers.errors import format_result
+from app.schema import build_schema
+
+log = logging.getLogger("emporium.http")
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(
+            runtime=request.app.state.runtime,
+            request=request,
+            response=response,
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+        )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        rid = request.scope.get("state", {}).get("request_id")
+        return format_result(result, rid)  # type: ignore[return-value]
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep the caller's X-Request-ID) and time it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for k, v in scope.get("headers", ()):
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")[:64]
+        rid = rid or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http":
+                self.metrics.observe(scope["path"], status, time.perf_counter() - started)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "emporium_http_requests", "HTTP requests", ["path", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "emporium_http_request_seconds", "HTTP request latency", ["path"], registry=self.registry
+        )
+
+    def observe(self, path: str, status: int, seconds: float) -> None:
+        path = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+        self.requests.labels(path, str(status)).inc()
+        self.latency.labels(path).observe(seconds)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    checks: dict[str, str] = {}
+
+    async def check(name: str, probe: Any) -> None:
+        try:
+            await asyncio.wait_for(probe, timeout=3)
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"error: {type(exc).__name__}"
+
+    async def database() -> None:
+        for ctx in CONTEXTS_WITH_TABLES:
+            async with runtime.db.engine(ctx).connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+
+    await check("database", database())
+    await check("redis", runtime.redis.ping())
+    await check("broker", asyncio.to_thread(ping_broker, runtime.broker))
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The app; engines, pools and the broker are built in its lifespan, not here."""
+    s = settings or load_settings()
+    schema = build_schema(
+        max_depth=s.max_query_depth,
+        max_aliases=s.max_aliases,
+        max_tokens=s.max_tokens,
+        cache_size=s.parser_cache_size,
+    )
+    graphql = GraphQLApp(schema, graphql_ide="graphiql")
+    metrics = Metrics()
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with running(s) as runtime:
+            app.state.runtime = runtime
+            where = f"{s.public_url}/graphql" if s.public_url else "/graphql"
+            log.info("Emporium is ready: GraphiQL at %s", where)
+            if s.public_url:
+                print(f"\n  Emporium is ready. GraphiQL: {where}\n", flush=True)
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    return app

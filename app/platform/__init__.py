@@ -1,0 +1,1 @@
+"""What every bounded context shares: settings, engines, units of work, the outbox."""

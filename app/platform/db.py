@@ -1,0 +1,121 @@
+"""Async engines (one per distinct URL) and a unit of work per bounded context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.platform.events import Event
+from app.platform.outbox import claim_event, outbox_rows
+from app.platform.settings import Settings
+
+
+class Database:
+    """Engines keyed by URL: contexts sharing a database share a pool.
+
+    Built in the application's lifespan or a worker's start, never at import.
+    """
+
+    def __init__(self, settings: Settings, *, pool_size: int | None = None) -> None:
+        self._settings = settings
+        self._pool_size = pool_size or settings.db_pool_size
+        self._engines: dict[str, AsyncEngine] = {}
+        self._makers: dict[str, async_sessionmaker[AsyncSession]] = {}
+        self._listeners: list[Callable[[str], None]] = []
+
+    def engine(self, context: str) -> AsyncEngine:
+        url = self._settings.database_url_for(context)
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = create_async_engine(
+                url,
+                pool_size=self._pool_size,
+                max_overflow=self._pool_size,
+                pool_pre_ping=False,
+                connect_args={"server_settings": {"application_name": "emporium"}},
+            )
+            event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+            self._engines[url] = engine
+            self._makers[url] = async_sessionmaker(engine, expire_on_commit=False)
+        return engine
+
+    def uow(self, context: str) -> UnitOfWork:
+        self.engine(context)
+        return UnitOfWork(self._makers[self._settings.database_url_for(context)], context)
+
+    def on_statement(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Observe every SQL statement (the query-count tests use it); returns an undo."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        for listener in self._listeners:
+            listener(statement)
+
+    async def dispose(self) -> None:
+        for engine in self._engines.values():
+            await engine.dispose()
+        self._engines.clear()
+        self._makers.clear()
+
+
+class UnitOfWork:
+    """One transaction in one context's schema, with the events it will announce.
+
+    `emit()` queues an event; `commit()` writes the queued events to the context's
+    outbox in the same transaction as the change, then commits once.
+    """
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], context: str) -> None:
+        self._maker = maker
+        self.context = context
+        self._events: list[Event] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._maker()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+            self._events = []
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        if self._events:
+            table, rows = outbox_rows(self.context, self._events)
+            await self.session.execute(table.insert(), rows)
+            self._events = []
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        self._events = []
+        await self.session.rollback()
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Idempotent consumers: False when this consumer already handled the event."""
+        return await claim_event(self.session, self.context, consumer, event_id)

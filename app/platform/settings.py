@@ -1,0 +1,124 @@
+"""Settings from the environment (and an optional `.env`), validated once at start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Every bounded context owns one Postgres schema of the same name.
+CONTEXTS: tuple[str, ...] = (
+    "catalog",
+    "search",
+    "customers",
+    "cart",
+    "inventory",
+    "checkout",
+    "payments",
+    "orders",
+    "notifications",
+    "recommendations",
+)
+
+
+class ConfigError(Exception):
+    """Bad configuration: reported as one line at start, never as a traceback."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    broker_url: str | None = None
+    search_url: str | None = None
+    data_dir: Path = Path(".emporium")
+    secret_key: str = Field(default="dev-insecure-change-me", min_length=8)
+    currency_code: str = "USD"
+    log_level: str = "INFO"
+    # GraphQL guards
+    max_query_depth: int = Field(default=12, ge=2, le=64)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=4000, ge=100)
+    parser_cache_size: int = Field(default=512, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    embedded_worker_threads: int = Field(default=2, ge=1)
+    relay_interval: float = Field(default=0.2, gt=0)
+    queue_prefix: str = ""
+    seed_demo: bool = False
+    public_url: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, v: str | None) -> str | None:
+        return _check_database_url("DATABASE_URL", v)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v or None
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("amqp://", "amqps://", "redis://", "unix://")):
+            raise ValueError("must start with amqp://, amqps:// or redis://")
+        return v or None
+
+    @field_validator("currency_code")
+    @classmethod
+    def _check_currency(cls, v: str) -> str:
+        if len(v) != 3 or not v.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code such as USD")
+        return v.upper()
+
+    @property
+    def embedded(self) -> bool:
+        """No DATABASE_URL means this process brings its own engines."""
+        return self.database_url is None
+
+    def database_url_for(self, context: str) -> str:
+        """The context's own override (`DATABASE_URL_ORDERS`, …) or the shared URL."""
+        if context not in CONTEXTS:
+            raise ConfigError(f"unknown context {context!r}")
+        name = f"DATABASE_URL_{context.upper()}"
+        try:
+            override = _check_database_url(name, os.environ.get(name))
+        except ValueError as exc:
+            raise ConfigError(f"bad configuration: {exc}") from None
+        url = override or self.database_url
+        if url is None:
+            raise ConfigError("DATABASE_URL is not set and the embedded runtime is not running")
+        return url
+
+
+def _check_database_url(name: str, v: str | None) -> str | None:
+    if not v:
+        return None
+    if v.startswith("postgres://"):
+        v = "postgresql://" + v.removeprefix("postgres://")
+    if v.startswith("postgresql://"):
+        v = "postgresql+asyncpg://" + v.removeprefix("postgresql://")
+    if not v.startswith("postgresql+asyncpg://"):
+        raise ValueError(f"{name} must be a postgresql:// URL")
+    return v
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one readable ConfigError."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            parts.append(f"{field}: {err['msg']}")
+        raise ConfigError("bad configuration: " + "; ".join(parts)) from None
+    if not settings.embedded:
+        for context in CONTEXTS:
+            settings.database_url_for(context)
+    return settings

@@ -1,0 +1,1 @@
+"""Resolver functions and DataLoaders: they call domain services, never the ORM."""

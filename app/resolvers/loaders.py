@@ -1,0 +1,44 @@
+"""DataLoaders: every to-one and to-many field is one SQL statement per query level."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+
+from app.domains import catalog
+from app.platform.db import Database, UnitOfWork
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def batch_loader(
+    db: Database,
+    context: str,
+    fetch: Callable[[UnitOfWork, Sequence[Any]], Awaitable[dict[Any, Any]]],
+    default: Callable[[], Any] = lambda: None,
+) -> DataLoader:
+    """A loader answering each batch of keys with one `fetch(uow, keys)` call."""
+
+    async def load(keys: list[Any]) -> list[Any]:
+        async with db.uow(context) as uow:
+            found = await fetch(uow, keys)
+        return [found.get(k, default()) for k in keys]
+
+    return DataLoader(load)
+
+
+class CatalogLoaders:
+    def __init__(self, db: Database) -> None:
+        self.product = batch_loader(db, "catalog", catalog.products_by_ids)
+        self.product_by_handle = batch_loader(db, "catalog", catalog.products_by_handles)
+        self.variants = batch_loader(db, "catalog", catalog.variants_by_product_ids, list)
+        self.variant = batch_loader(db, "catalog", catalog.variants_by_ids)
+        self.images = batch_loader(db, "catalog", catalog.images_by_product_ids, list)
+        self.attributes = batch_loader(db, "catalog", catalog.attributes_by_product_ids, list)
+        self.category = batch_loader(db, "catalog", catalog.categories_by_ids)
+        self.category_by_handle = batch_loader(db, "catalog", catalog.categories_by_handles)
+        self.children = batch_loader(db, "catalog", catalog.children_by_category_ids, list)
+        self.brand = batch_loader(db, "catalog", catalog.brands_by_ids)

@@ -1,0 +1,42 @@
+"""The one GraphQL schema: types from every area merged into Query (Mutation, Subscription later)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from app.schema.catalog import Brand, Category, Product, ProductVariant
+from app.schema.query import Query
+
+
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 4000,
+    cache_size: int = 512,
+) -> strawberry.Schema:
+    """The schema with its guards: depth, alias and token limits; bounded parse/validation caches."""
+    return strawberry.Schema(
+        query=Query,
+        types=[Product, ProductVariant, Category, Brand],
+        extensions=[
+            MaxTokensLimiter(max_token_count=max_tokens),
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxAliasesLimiter(max_alias_count=max_aliases),
+            ParserCache(maxsize=cache_size),
+            ValidationCache(maxsize=cache_size),
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def schema_sdl() -> str:
+    return build_schema().as_str() + "\n"

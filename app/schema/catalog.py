@@ -1,0 +1,414 @@
+"""Catalog types, named as in Shopify's Storefront API where it has a name."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from app.domains import catalog
+from app.platform.ids import to_global_id
+from app.resolvers import catalog as resolve
+from app.resolvers.context import Context
+from app.schema.common import Edge, Money, Node, PageInfo, money, slice_list
+
+_TAGS = re.compile(r"<[^>]+>")
+
+First = Annotated[int | None, strawberry.argument(description="At most 100.")]
+Last = Annotated[int | None, strawberry.argument(description="At most 100.")]
+
+
+@strawberry.enum(description="How to sort products.")
+class ProductSortKeys(Enum):
+    ID = "ID"
+    TITLE = "TITLE"
+    PRICE = "PRICE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    VENDOR = "VENDOR"
+
+    def domain(self) -> catalog.ProductSortKey:
+        return catalog.ProductSortKey[self.name]
+
+
+@strawberry.enum(description="Units of weight.")
+class WeightUnit(Enum):
+    GRAMS = "GRAMS"
+    KILOGRAMS = "KILOGRAMS"
+
+
+@strawberry.type(description="A product option's name and the value a variant has for it.")
+class SelectedOption:
+    name: str
+    value: str
+
+
+@strawberry.type(description="A product option (Color, Size, …) and every value its variants use.")
+class ProductOption:
+    name: str
+    values: list[str]
+
+
+@strawberry.type(description="A product attribute used for filtering (Material=Cotton).")
+class ProductAttribute:
+    name: str
+    value: str
+
+
+@strawberry.type(description="A product image.")
+class Image:
+    id: strawberry.ID
+    url: str
+    alt_text: str | None
+    width: int | None
+    height: int | None
+
+    @classmethod
+    def from_domain(cls, i: catalog.Image) -> Image:
+        return cls(
+            id=strawberry.ID(to_global_id("ProductImage", i.id)),
+            url=i.url,
+            alt_text=i.alt or None,
+            width=i.width,
+            height=i.height,
+        )
+
+
+@strawberry.type(description="The lowest and highest prices of a product's variants.")
+class ProductPriceRange:
+    min_variant_price: Money
+    max_variant_price: Money
+
+
+@strawberry.type(description="A brand (Shopify calls the brand's name `vendor`).")
+class Brand(Node):
+    id: strawberry.ID
+    handle: str
+    name: str
+
+    @classmethod
+    def from_domain(cls, b: catalog.Brand) -> Brand:
+        return cls(id=strawberry.ID(to_global_id("Brand", b.id)), handle=b.handle, name=b.name)
+
+
+@strawberry.type(description="A sellable version of a product: one SKU with its own price.")
+class ProductVariant(Node):
+    _v: strawberry.Private[catalog.Variant]
+    id: strawberry.ID
+    sku: str
+    title: str
+    price: Money
+    compare_at_price: Money | None
+    selected_options: list[SelectedOption]
+    weight: float = strawberry.field(description="In `weightUnit`.")
+    weight_unit: WeightUnit
+    available_for_sale: bool
+
+    @classmethod
+    def from_domain(cls, v: catalog.Variant, currency: str) -> ProductVariant:
+        return cls(
+            _v=v,
+            id=strawberry.ID(to_global_id("ProductVariant", v.id)),
+            sku=v.sku,
+            title=v.title,
+            price=money(v.price, currency),
+            compare_at_price=money(v.compare_at_price, currency)
+            if v.compare_at_price is not None
+            else None,
+            selected_options=[SelectedOption(name=o.name, value=o.value) for o in v.options],
+            weight=float(v.weight_grams),
+            weight_unit=WeightUnit.GRAMS,
+            # stock arrives with the inventory context; until then everything listed sells
+            available_for_sale=True,
+        )
+
+    @strawberry.field(description="The product this variant belongs to.")
+    async def product(self, info: Info[Context, None]) -> Product | None:
+        p = await info.context.catalog.product.load(self._v.product_id)
+        return Product.from_domain(p, _currency(info)) if p else None
+
+
+@strawberry.type
+class ProductVariantConnection:
+    edges: list[Edge[ProductVariant]]
+    nodes: list[ProductVariant]
+    page_info: PageInfo
+
+
+@strawberry.type
+class ImageConnection:
+    edges: list[Edge[Image]]
+    nodes: list[Image]
+    page_info: PageInfo
+
+
+def _default_all(first: int | None, last: int | None) -> int | None:
+    """Nested lists are short: with neither `first` nor `last`, return them whole (≤100)."""
+    return 100 if first is None and last is None else first
+
+
+def _currency(info: Info[Context, None]) -> str:
+    return info.context.runtime.settings.currency_code
+
+
+@strawberry.type(description="A product for sale, with its variants, images and category.")
+class Product(Node):
+    _p: strawberry.Private[catalog.Product]
+    id: strawberry.ID
+    handle: str
+    title: str
+    description_html: str
+    vendor: str
+    product_type: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    price_range: ProductPriceRange
+    available_for_sale: bool
+
+    @classmethod
+    def from_domain(cls, p: catalog.Product, currency: str) -> Product:
+        return cls(
+            _p=p,
+            id=strawberry.ID(to_global_id("Product", p.id)),
+            handle=p.handle,
+            title=p.title,
+            description_html=p.description_html,
+            vendor=p.vendor,
+            product_type=p.product_type,
+            tags=list(p.tags),
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            price_range=ProductPriceRange(
+                min_variant_price=money(p.min_price, currency),
+                max_variant_price=money(p.max_price, currency),
+            ),
+            available_for_sale=True,
+        )
+
+    @strawberry.field(description="The description as plain text.")
+    def description(self) -> str:
+        return html.unescape(_TAGS.sub(" ", self._p.description_html)).strip()
+
+    @strawberry.field
+    async def variants(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: str | None = None,
+        last: Last = None,
+        before: str | None = None,
+    ) -> ProductVariantConnection:
+        items = await info.context.catalog.variants.load(self._p.id)
+        window, page_info = slice_list(f"variants:{self._p.id}", items, _default_all(first, last), after, last, before)
+        cur = _currency(info)
+        edges = [Edge(cursor=c, node=ProductVariant.from_domain(v, cur)) for c, v in window]
+        return ProductVariantConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
+
+    @strawberry.field
+    async def images(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: str | None = None,
+        last: Last = None,
+        before: str | None = None,
+    ) -> ImageConnection:
+        items = await info.context.catalog.images.load(self._p.id)
+        window, page_info = slice_list(f"images:{self._p.id}", items, _default_all(first, last), after, last, before)
+        edges = [Edge(cursor=c, node=Image.from_domain(i)) for c, i in window]
+        return ImageConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
+
+    @strawberry.field(description="The first image, if any.")
+    async def featured_image(self, info: Info[Context, None]) -> Image | None:
+        items = await info.context.catalog.images.load(self._p.id)
+        return Image.from_domain(items[0]) if items else None
+
+    @strawberry.field(description="Options (Color, Size, …) with the values the variants use.")
+    async def options(self, info: Info[Context, None]) -> list[ProductOption]:
+        items: list[catalog.Variant] = await info.context.catalog.variants.load(self._p.id)
+        values: dict[str, list[str]] = {}
+        for v in items:
+            for o in v.options:
+                seen = values.setdefault(o.name, [])
+                if o.value not in seen:
+                    seen.append(o.value)
+        return [ProductOption(name=n, values=vs) for n, vs in values.items()]
+
+    @strawberry.field(description="Lowest and highest compare-at prices (zero when none).")
+    async def compare_at_price_range(self, info: Info[Context, None]) -> ProductPriceRange:
+        items: list[catalog.Variant] = await info.context.catalog.variants.load(self._p.id)
+        prices = [v.compare_at_price or Decimal("0") for v in items] or [Decimal("0")]
+        cur = _currency(info)
+        return ProductPriceRange(
+            min_variant_price=money(min(prices), cur), max_variant_price=money(max(prices), cur)
+        )
+
+    @strawberry.field
+    async def category(self, info: Info[Context, None]) -> Category | None:
+        if self._p.category_id is None:
+            return None
+        c = await info.context.catalog.category.load(self._p.category_id)
+        return Category.from_domain(c) if c else None
+
+    @strawberry.field
+    async def brand(self, info: Info[Context, None]) -> Brand | None:
+        if self._p.brand_id is None:
+            return None
+        b = await info.context.catalog.brand.load(self._p.brand_id)
+        return Brand.from_domain(b) if b else None
+
+    @strawberry.field(description="Attributes used for filtering, such as Material=Cotton.")
+    async def attributes(self, info: Info[Context, None]) -> list[ProductAttribute]:
+        items = await info.context.catalog.attributes.load(self._p.id)
+        return [ProductAttribute(name=n, value=v) for n, v in items]
+
+
+@strawberry.type
+class ProductConnection:
+    _listing: strawberry.Private[resolve.ProductListing]
+    edges: list[Edge[Product]]
+    nodes: list[Product]
+    page_info: PageInfo
+
+    @strawberry.field(description="How many products match the filter, over all pages.")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await resolve.count_products(info.context, self._listing.filter)
+
+    @classmethod
+    def from_listing(cls, listing: resolve.ProductListing, currency: str) -> ProductConnection:
+        from app.platform.pagination import encode_cursor
+
+        kind = resolve.product_cursor_kind(listing.sort_key, listing.reverse)
+        page = listing.page
+        edges = [
+            Edge(cursor=encode_cursor(kind, key), node=Product.from_domain(p, currency))
+            for p, key in zip(page.items, page.keys, strict=True)
+        ]
+        return cls(
+            _listing=listing,
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.input(description="A product attribute to match (values of one name are OR-ed).")
+class AttributeFilterInput:
+    name: str
+    value: str
+
+
+@strawberry.input(description="Inclusive price bounds; a product matches if any variant does.")
+class PriceRangeFilterInput:
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@strawberry.input(description="Narrow a product listing. Every given criterion must match.")
+class ProductFilterInput:
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The category or any category below it."
+    )
+    brand: str | None = strawberry.field(default=None, description="Brand name or handle.")
+    attributes: list[AttributeFilterInput] | None = None
+    price: PriceRangeFilterInput | None = None
+
+    def domain(self) -> catalog.ProductFilter:
+        return resolve.product_filter(
+            self.category_id,
+            self.brand,
+            [(a.name, a.value) for a in self.attributes or ()],
+            self.price.min if self.price else None,
+            self.price.max if self.price else None,
+        )
+
+
+async def list_products(
+    info: Info[Context, None],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    filter: catalog.ProductFilter,
+    sort_key: ProductSortKeys,
+    reverse: bool,
+) -> ProductConnection:
+    listing = await resolve.products(
+        info.context,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        filter=filter,
+        sort_key=sort_key.domain(),
+        reverse=reverse,
+    )
+    return ProductConnection.from_listing(listing, _currency(info))
+
+
+@strawberry.type(description="A node of the category tree.")
+class Category(Node):
+    _c: strawberry.Private[catalog.Category]
+    id: strawberry.ID
+    handle: str
+    title: str
+    description: str
+    level: int = strawberry.field(description="0 for a top-level category.")
+
+    @classmethod
+    def from_domain(cls, c: catalog.Category) -> Category:
+        return cls(
+            _c=c,
+            id=strawberry.ID(to_global_id("Category", c.id)),
+            handle=c.handle,
+            title=c.title,
+            description=c.description,
+            level=c.depth,
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info[Context, None]) -> Category | None:
+        if self._c.parent_id is None:
+            return None
+        c = await info.context.catalog.category.load(self._c.parent_id)
+        return Category.from_domain(c) if c else None
+
+    @strawberry.field
+    async def children(self, info: Info[Context, None]) -> list[Category]:
+        items = await info.context.catalog.children.load(self._c.id)
+        return [Category.from_domain(c) for c in items]
+
+    @strawberry.field(description="Products in this category and the ones below it.")
+    async def products(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: str | None = None,
+        last: Last = None,
+        before: str | None = None,
+        sort_key: ProductSortKeys = ProductSortKeys.ID,
+        reverse: bool = False,
+    ) -> ProductConnection:
+        return await list_products(
+            info, first, after, last, before,
+            catalog.ProductFilter(category_id=self._c.id), sort_key, reverse,
+        )
+
+
+@strawberry.type
+class CategoryConnection:
+    edges: list[Edge[Category]]
+    nodes: list[Category]
+    page_info: PageInfo

@@ -1,0 +1,79 @@
+"""Types every area shares: Node, Money, PageInfo, UserError, and in-memory connections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+import strawberry
+
+from app.platform.pagination import encode_cursor, page_request
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type(description="An amount of money: a decimal amount (as a string) and its currency.")
+class Money:
+    amount: Decimal
+    currency_code: str = strawberry.field(description="ISO 4217 code, such as USD.")
+
+
+@strawberry.type(description="Relay page information.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="A problem with a mutation's input, with a stable code.")
+class UserError:
+    field: list[str] | None
+    message: str
+    code: str
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    return Money(amount=amount, currency_code=currency)
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+def slice_list(
+    kind: str,
+    items: Sequence[T],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> tuple[list[tuple[str, T]], PageInfo]:
+    """Relay pagination over a short list already in memory (a product's variants, images)."""
+    req = page_request(kind, first, after, last, before)
+    start, end = 0, len(items)
+    if req.after is not None and isinstance(req.after[0], int):
+        start = max(start, req.after[0] + 1)
+    if req.before is not None and isinstance(req.before[0], int):
+        end = min(end, req.before[0])
+    end = max(end, start)
+    if req.forward:
+        lo, hi = start, min(end, start + req.limit)
+    else:
+        lo, hi = max(start, end - req.limit), end
+    window = [(encode_cursor(kind, (i,)), items[i]) for i in range(lo, hi)]
+    info = PageInfo(
+        has_next_page=hi < end if req.forward else req.before is not None and end < len(items),
+        has_previous_page=lo > start if not req.forward else req.after is not None and start > 0,
+        start_cursor=window[0][0] if window else None,
+        end_cursor=window[-1][0] if window else None,
+    )
+    return window, info

@@ -1,0 +1,111 @@
+"""The root Query."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.domains import catalog
+from app.platform.pagination import encode_cursor
+from app.resolvers import catalog as resolve
+from app.resolvers.context import Context
+from app.schema.catalog import (
+    Brand,
+    Category,
+    CategoryConnection,
+    First,
+    Last,
+    Product,
+    ProductConnection,
+    ProductFilterInput,
+    ProductSortKeys,
+    ProductVariant,
+    list_products,
+)
+from app.schema.common import Edge, Node, PageInfo
+
+
+def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node | None:
+    if found is None:
+        return None
+    type_name, obj = found
+    currency = info.context.runtime.settings.currency_code
+    if type_name == "Product":
+        return Product.from_domain(obj, currency)  # type: ignore[arg-type]
+    if type_name == "ProductVariant":
+        return ProductVariant.from_domain(obj, currency)  # type: ignore[arg-type]
+    if type_name == "Category":
+        return Category.from_domain(obj)  # type: ignore[arg-type]
+    if type_name == "Brand":
+        return Brand.from_domain(obj)  # type: ignore[arg-type]
+    return None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Products, a page at a time (Relay connection, at most 100).")
+    async def products(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: str | None = None,
+        last: Last = None,
+        before: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort_key: ProductSortKeys = ProductSortKeys.ID,
+        reverse: bool = False,
+    ) -> ProductConnection:
+        f = filter.domain() if filter else catalog.ProductFilter()
+        return await list_products(info, first, after, last, before, f, sort_key, reverse)
+
+    @strawberry.field(description="One product by `id` or `handle`; null when there is none.")
+    async def product(
+        self, info: Info[Context, None], id: strawberry.ID | None = None, handle: str | None = None
+    ) -> Product | None:
+        p = await resolve.product(info.context, id, handle)
+        return Product.from_domain(p, info.context.runtime.settings.currency_code) if p else None
+
+    @strawberry.field(description="Categories in tree order; `topLevel` keeps only the roots.")
+    async def categories(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: str | None = None,
+        last: Last = None,
+        before: str | None = None,
+        parent_id: strawberry.ID | None = None,
+        top_level: bool = False,
+    ) -> CategoryConnection:
+        page, kind = await resolve.categories(
+            info.context, first=first, after=after, last=last, before=before,
+            parent_id=parent_id, top_level=top_level,
+        )
+        edges = [
+            Edge(cursor=encode_cursor(kind, k), node=Category.from_domain(c))
+            for c, k in zip(page.items, page.keys, strict=True)
+        ]
+        return CategoryConnection(
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="One category by `id` or `handle`.")
+    async def category(
+        self, info: Info[Context, None], id: strawberry.ID | None = None, handle: str | None = None
+    ) -> Category | None:
+        c = await resolve.category(info.context, id, handle)
+        return Category.from_domain(c) if c else None
+
+    @strawberry.field(description="Any object by its global ID.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+        return _node(info, (await resolve.nodes(info.context, [id]))[0])
+
+    @strawberry.field(description="Objects by global IDs (at most 100), null where absent.")
+    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+        return [_node(info, f) for f in await resolve.nodes(info.context, ids)]

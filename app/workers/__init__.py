@@ -1,0 +1,25 @@
+"""Dramatiq actors. Each is a few lines that call a domain service; each is safe to run twice.
+
+Actors are declared on an explicit broker by `register()`, never at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dramatiq
+
+from app.platform.broker import Routes
+from app.platform.settings import Settings
+
+# Contexts add their subscriptions here as they land (search index sync, notifications, …).
+Registrar = Callable[[dramatiq.Broker, Routes, Settings], None]
+REGISTRARS: list[Registrar] = []
+
+
+def register(broker: dramatiq.Broker, settings: Settings) -> Routes:
+    """Declare every actor on `broker`; returns the relay's routing table."""
+    routes = Routes(queue_prefix=settings.queue_prefix)
+    for registrar in REGISTRARS:
+        registrar(broker, routes, settings)
+    return routes

@@ -1,0 +1,65 @@
+"""Shared fixtures. Integration and e2e tests run on the real services, isolated per run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from app.domains import CONTEXTS_WITH_TABLES
+from app.platform.db import Database
+from app.platform.migrate import migrate
+from app.platform.settings import Settings, load_settings
+from tests.fixtures.services import TestServices, create_test_services, drop_test_services
+
+SPLIT = os.environ.get("EMPORIUM_TEST_SPLIT_CONTEXTS") == "1"
+
+
+@pytest.fixture(scope="session")
+async def services() -> AsyncIterator[TestServices]:
+    s = await create_test_services(split_contexts=SPLIT)
+    try:
+        yield s
+    finally:
+        await drop_test_services(s)
+
+
+@pytest.fixture(scope="session")
+async def settings(services: TestServices) -> AsyncIterator[Settings]:
+    saved = {k: os.environ.get(k) for k in services.env()}
+    os.environ.update(services.env())
+    try:
+        yield load_settings()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    await migrate(settings, CONTEXTS_WITH_TABLES)
+    database = Database(settings)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def clean_catalog(db: Database) -> Database:
+    """An empty catalog (and outbox) for tests that count or page exactly."""
+    async with db.uow("catalog") as uow:
+        await uow.session.execute(
+            sa.text(
+                "TRUNCATE catalog.products, catalog.variants, catalog.images, "
+                "catalog.product_attributes, catalog.categories, catalog.brands, "
+                "catalog.outbox, catalog.inbox RESTART IDENTITY CASCADE"
+            )
+        )
+        await uow.commit()
+    return db
