@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from app.domains import CONTEXTS_WITH_TABLES
+from app.main import create_app
 from app.platform.db import Database
 from app.platform.migrate import migrate
 from app.platform.settings import Settings, load_settings
+from tests.fixtures.api import ApiClient
 from tests.fixtures.services import TestServices, create_test_services, drop_test_services
 
 SPLIT = os.environ.get("EMPORIUM_TEST_SPLIT_CONTEXTS") == "1"
@@ -63,3 +66,13 @@ async def clean_catalog(db: Database) -> Database:
         )
         await uow.commit()
     return db
+
+
+@pytest.fixture(scope="session")
+async def api(settings: Settings, db: Database) -> AsyncIterator[ApiClient]:
+    """The ASGI app with its lifespan (distributed mode on this run's services), in process."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield ApiClient(http, app.state.runtime.db)

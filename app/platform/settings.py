@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     relay_interval: float = Field(default=0.2, gt=0)
     queue_prefix: str = ""
     seed_demo: bool = False
+    # comma-separated modules with `register(broker, routes, settings)`: custom consumers
+    extra_worker_modules: str = ""
     public_url: str = ""
 
     @field_validator("database_url")

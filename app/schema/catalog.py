@@ -194,7 +194,7 @@ class Product(Node):
 
     @strawberry.field(description="The description as plain text.")
     def description(self) -> str:
-        return html.unescape(_TAGS.sub(" ", self._p.description_html)).strip()
+        return " ".join(html.unescape(_TAGS.sub(" ", self._p.description_html)).split())
 
     @strawberry.field
     async def variants(

@@ -5,6 +5,7 @@ Actors are declared on an explicit broker by `register()`, never at import time.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import dramatiq
@@ -22,4 +23,7 @@ def register(broker: dramatiq.Broker, settings: Settings) -> Routes:
     routes = Routes(queue_prefix=settings.queue_prefix)
     for registrar in REGISTRARS:
         registrar(broker, routes, settings)
+    # merchants' own consumers (and the test suite's recorder) plug in the same way
+    for name in filter(None, (m.strip() for m in settings.extra_worker_modules.split(","))):
+        importlib.import_module(name).register(broker, routes, settings)
     return routes

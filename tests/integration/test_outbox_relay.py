@@ -1,0 +1,188 @@
+"""The outbox and relay on the real Postgres, Redis and RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import orjson
+import pytest
+import sqlalchemy as sa
+from dramatiq import Worker
+from redis.asyncio import Redis
+
+from app import workers
+from app.domains import catalog
+from app.platform.broker import build_broker
+from app.platform.db import Database
+from app.platform.relay import relay_batch
+from app.platform.settings import Settings
+from tests.fixtures import recorder
+
+pytestmark = pytest.mark.integration
+
+RECORDER = "tests.fixtures.recorder"
+
+
+def draft(n: int) -> catalog.ProductDraft:
+    return catalog.ProductDraft(
+        handle=f"relay-product-{n}",
+        title=f"Relay product {n}",
+        variants=(catalog.VariantDraft(sku=f"RELAY-{n}", price=Decimal("9.99")),),
+    )
+
+
+@pytest.fixture
+async def rec_settings(settings: Settings, clean_catalog: Database) -> AsyncIterator[Settings]:
+    s = settings.model_copy(update={"extra_worker_modules": RECORDER})
+    redis = Redis.from_url(s.redis_url or "")
+    await redis.delete(*recorder.keys(s))
+    yield s
+    await redis.delete(*recorder.keys(s))
+    await redis.aclose()
+
+
+async def outbox_rows(db: Database) -> list[sa.Row]:
+    async with db.uow("catalog") as uow:
+        return list(
+            await uow.session.execute(
+                sa.text("SELECT event_id, type, payload, occurred_at, sent_at FROM catalog.outbox ORDER BY id")
+            )
+        )
+
+
+async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_committed_change_reaches_an_actor_exactly_as_committed(rec_settings, db):
+    async with db.uow("catalog") as uow:
+        product_id, created = await catalog.upsert_product(uow, draft(1))
+        await uow.commit()
+    assert created
+    [row] = await outbox_rows(db)
+    assert row.type == "catalog.ProductChanged.v1" and row.sent_at is None
+
+    broker = build_broker(rec_settings.broker_url or "")
+    routes = workers.register(broker, rec_settings)
+    assert await relay_batch(db, ["catalog"], routes.publish) == 1
+    assert await relay_batch(db, ["catalog"], routes.publish) == 0  # marked sent, not resent
+
+    worker = Worker(broker, worker_threads=1)
+    worker.start()
+    redis = Redis.from_url(rec_settings.redis_url or "")
+    try:
+        _, handled = recorder.keys(rec_settings)
+        await wait_for(lambda: redis.llen(handled))
+        [raw] = await redis.lrange(handled, 0, -1)
+    finally:
+        await asyncio.to_thread(worker.stop)
+        broker.close()
+        await redis.aclose()
+    got = orjson.loads(raw)
+    assert got == {
+        "id": str(row.event_id),
+        "type": "catalog.ProductChanged.v1",
+        "occurred_at": row.occurred_at.isoformat(),
+        "payload": {"product_id": product_id, "handle": "relay-product-1", "change": "created"},
+    }
+
+
+async def test_rolled_back_change_publishes_nothing(rec_settings, db):
+    async with db.uow("catalog") as uow:
+        await catalog.upsert_product(uow, draft(2))
+        await uow.rollback()
+    async with db.uow("catalog") as uow:
+        await catalog.upsert_product(uow, draft(3))
+        # leaving the block without commit() rolls back too
+    assert await outbox_rows(db) == []
+    published: list[dict] = []
+    assert await relay_batch(db, ["catalog"], lambda e: published.append(e) or 1) == 0
+    assert published == []
+
+
+async def test_a_broker_failure_mid_batch_leaves_the_rows_unsent(clean_catalog):
+    db = clean_catalog
+    async with db.uow("catalog") as uow:
+        for n in range(5):
+            await catalog.upsert_product(uow, draft(100 + n))
+        await uow.commit()
+    sent: list[str] = []
+
+    def flaky(envelope: dict) -> int:
+        if len(sent) == 3:
+            raise ConnectionError("broker went away")
+        sent.append(envelope["id"])
+        return 1
+
+    with pytest.raises(ConnectionError):
+        await relay_batch(db, ["catalog"], flaky)
+    assert all(r.sent_at is None for r in await outbox_rows(db))
+    sent.clear()
+    assert await relay_batch(db, ["catalog"], lambda e: sent.append(e["id"]) or 1) == 5
+    assert len(sent) == 5
+
+
+async def test_killing_the_relay_mid_batch_loses_nothing(rec_settings, db, services):
+    total = 3000
+    async with db.uow("catalog") as uow:
+        for n in range(total):
+            uow.emit(catalog.ProductChanged(product_id=n, handle=f"p-{n}", change="updated"))
+        await uow.commit()
+
+    env = {**os.environ, **services.env(), "EXTRA_WORKER_MODULES": RECORDER, "LOG_LEVEL": "WARNING"}
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "relay"], env=env, start_new_session=True
+    )
+    try:
+        async def some_sent() -> bool:
+            async with db.uow("catalog") as uow:
+                n = (await uow.session.execute(
+                    sa.text("SELECT count(*) FROM catalog.outbox WHERE sent_at IS NOT NULL")
+                )).scalar_one()
+            return n > 0
+
+        # the relay sends in batches of 200; kill it while it is working through them
+        await wait_for(some_sent, timeout=60)
+        os.killpg(relay.pid, signal.SIGKILL)
+    finally:
+        relay.wait(timeout=10)
+    unsent = [r for r in await outbox_rows(db) if r.sent_at is None]
+    assert unsent, "the relay finished before it was killed; the test proves nothing"
+
+    broker = build_broker(rec_settings.broker_url or "")
+    routes = workers.register(broker, rec_settings)
+    while await relay_batch(db, ["catalog"], routes.publish):
+        pass
+    worker = Worker(broker, worker_threads=4)
+    worker.start()
+    redis = Redis.from_url(rec_settings.redis_url or "")
+    deliveries, handled = recorder.keys(rec_settings)
+    try:
+        async def all_handled() -> bool:
+            return await redis.llen(handled) >= total
+
+        await wait_for(all_handled, timeout=120)
+        await asyncio.sleep(0.5)  # let any in-flight duplicate land before counting
+    finally:
+        await asyncio.to_thread(worker.stop)
+        broker.close()
+    ids = {orjson.loads(x)["id"] for x in await redis.lrange(handled, 0, -1)}
+    n_handled = await redis.llen(handled)
+    n_delivered = await redis.llen(deliveries)
+    await redis.aclose()
+    expected = {str(r.event_id) for r in await outbox_rows(db)}
+    assert ids == expected  # nothing lost
+    assert n_handled == total  # each handled once
+    assert n_delivered >= total  # redeliveries (if any) were deduplicated
