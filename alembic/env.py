@@ -8,8 +8,9 @@ version table inside its own schema, so a context can move to its own database.
 import asyncio
 
 import sqlalchemy as sa
-from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from alembic import context
 
 config = context.config
 ctx_name: str = config.attributes["context"]

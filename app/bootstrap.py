@@ -29,7 +29,11 @@ log = logging.getLogger("emporium")
 
 
 def require_distributed(settings: Settings) -> None:
-    missing = [n for n, v in (("REDIS_URL", settings.redis_url), ("BROKER_URL", settings.broker_url)) if not v]
+    missing = [
+        n
+        for n, v in (("REDIS_URL", settings.redis_url), ("BROKER_URL", settings.broker_url))
+        if not v
+    ]
     if missing:
         raise ConfigError(
             f"DATABASE_URL is set, so Emporium runs distributed and needs {' and '.join(missing)} too "
@@ -98,8 +102,11 @@ async def running(
             worker.start()
             relay_task = asyncio.create_task(
                 run_relay(
-                    runtime.db, CONTEXTS_WITH_TABLES, routes.publish,
-                    interval=settings.relay_interval, stop=stop,
+                    runtime.db,
+                    CONTEXTS_WITH_TABLES,
+                    routes.publish,
+                    interval=settings.relay_interval,
+                    stop=stop,
                 )
             )
         yield runtime

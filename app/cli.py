@@ -41,7 +41,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["PUBLIC_URL"] = f"http://{host}:{args.port}"
     workers = args.workers
     if settings.embedded and workers > 1:
-        print("emporium: embedded mode runs one process; use DATABASE_URL etc. for more workers", file=sys.stderr)
+        print(
+            "emporium: embedded mode runs one process; use DATABASE_URL etc. for more workers",
+            file=sys.stderr,
+        )
         workers = 1
     uvicorn.run(
         "app.main:create_app",
@@ -64,8 +67,10 @@ async def _worker(args: argparse.Namespace) -> None:
 
     settings = _settings()
     if settings.embedded:
-        raise ConfigError("`emporium worker` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL "
-                          "(`emporium serve` runs the workers itself on the embedded engines)")
+        raise ConfigError(
+            "`emporium worker` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL "
+            "(`emporium serve` runs the workers itself on the embedded engines)"
+        )
     async with running(settings, run_migrations=False, background=False) as rt:
         worker = Worker(rt.broker, worker_threads=args.threads)
         worker.start()
@@ -83,14 +88,22 @@ async def _relay(args: argparse.Namespace) -> None:
 
     settings = _settings()
     if settings.embedded:
-        raise ConfigError("`emporium relay` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL")
+        raise ConfigError(
+            "`emporium relay` is for distributed mode: set DATABASE_URL, REDIS_URL, BROKER_URL"
+        )
     async with running(settings, run_migrations=False, background=False) as rt:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         logging.getLogger("emporium").info("relay running")
-        await run_relay(rt.db, CONTEXTS_WITH_TABLES, rt.routes.publish, interval=settings.relay_interval, stop=stop)
+        await run_relay(
+            rt.db,
+            CONTEXTS_WITH_TABLES,
+            rt.routes.publish,
+            interval=settings.relay_interval,
+            stop=stop,
+        )
 
 
 async def _migrate(args: argparse.Namespace) -> None:
@@ -109,11 +122,21 @@ async def _migrate(args: argparse.Namespace) -> None:
 
 
 def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        transient=False, disable=not sys.stderr.isatty(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+        disable=not sys.stderr.isatty(),
     )
     task = progress.add_task(label, total=None)
 
@@ -141,7 +164,7 @@ async def _import(args: argparse.Namespace) -> int:
     from app.domains.catalog.importer import import_file
 
     path = Path(args.file)
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         raise ConfigError(f"no such file: {path}")
     async with running(_settings(), background=False) as rt:
         progress, update = _progress("importing")
@@ -175,7 +198,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_async(fn: Callable[[argparse.Namespace], Coroutine[Any, Any, Any]]) -> Callable[[argparse.Namespace], int]:
+def _run_async(
+    fn: Callable[[argparse.Namespace], Coroutine[Any, Any, Any]],
+) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         result = asyncio.run(fn(args))
         return int(result or 0)
@@ -187,12 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="emporium", description="Emporium headless commerce API")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="serve the GraphQL API (embedded engines when DATABASE_URL is unset)")
+    s = sub.add_parser(
+        "serve", help="serve the GraphQL API (embedded engines when DATABASE_URL is unset)"
+    )
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--data-dir", type=Path, help="embedded engines' data folder (default ./.emporium)")
+    s.add_argument(
+        "--data-dir", type=Path, help="embedded engines' data folder (default ./.emporium)"
+    )
     s.add_argument("--demo", action="store_true", help="seed the demo catalog on first start")
-    s.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (distributed mode)")
+    s.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (distributed mode)"
+    )
     s.add_argument("--access-log", action="store_true")
     s.set_defaults(func=cmd_serve)
 
@@ -200,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--threads", type=int, default=4)
     w.set_defaults(func=_run_async(_worker))
 
-    r = sub.add_parser("relay", help="relay committed outbox events to the broker (distributed mode)")
+    r = sub.add_parser(
+        "relay", help="relay committed outbox events to the broker (distributed mode)"
+    )
     r.set_defaults(func=_run_async(_relay))
 
     m = sub.add_parser("migrate", help="bring every context's schema to head")

@@ -12,7 +12,13 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -92,7 +98,10 @@ class Metrics:
             "emporium_http_requests", "HTTP requests", ["path", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "emporium_http_request_seconds", "HTTP request latency", ["path"], registry=self.registry
+            "emporium_http_request_seconds",
+            "HTTP request latency",
+            ["path"],
+            registry=self.registry,
         )
 
     def observe(self, path: str, status: int, seconds: float) -> None:
@@ -125,7 +134,9 @@ async def readyz(request: Request) -> Response:
     await check("redis", runtime.redis.ping())
     await check("broker", asyncio.to_thread(ping_broker, runtime.broker))
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

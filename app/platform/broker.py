@@ -49,14 +49,13 @@ class Routes:
         max_retries: int = 20,
     ) -> dramatiq.Actor[Any, Any]:
         actor = dramatiq.actor(
-            handler,
             broker=broker,
             actor_name=name,
             queue_name=f"{self.queue_prefix}{queue}",
             max_retries=max_retries,
             min_backoff=200,
             max_backoff=30_000,
-        )
+        )(handler)
         self._by_type[event_type].append(actor)
         return actor
 

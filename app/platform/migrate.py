@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from app.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,9 @@ def alembic_config(context: str, url: str) -> Config:
 
 def _upgrade(settings: Settings, contexts: Sequence[str]) -> None:
     for context in contexts:
-        command.upgrade(alembic_config(context, settings.database_url_for(context)), f"{context}@head")
+        command.upgrade(
+            alembic_config(context, settings.database_url_for(context)), f"{context}@head"
+        )
 
 
 async def migrate(settings: Settings, contexts: Sequence[str]) -> None:

@@ -28,9 +28,7 @@ def add_messaging_tables(metadata: sa.MetaData, schema: str) -> tuple[sa.Table, 
         sa.Column("payload", JSONB, nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True)),
-        sa.Index(
-            "outbox_unsent", "id", postgresql_where=sa.text("sent_at IS NULL")
-        ),
+        sa.Index("outbox_unsent", "id", postgresql_where=sa.text("sent_at IS NULL")),
         schema=schema,
     )
     inbox = sa.Table(

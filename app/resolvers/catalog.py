@@ -68,7 +68,9 @@ async def products(
 ) -> ProductListing:
     req = page_request(product_cursor_kind(sort_key, reverse), first, after, last, before)
     async with ctx.runtime.db.uow(catalog.CONTEXT) as uow:
-        page = await catalog.list_products(uow, req, filter=filter, sort_key=sort_key, reverse=reverse)
+        page = await catalog.list_products(
+            uow, req, filter=filter, sort_key=sort_key, reverse=reverse
+        )
     return ProductListing(page, filter, sort_key, reverse)
 
 

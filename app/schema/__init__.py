@@ -27,12 +27,13 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         types=[Product, ProductVariant, Category, Brand],
+        # factories, not instances: an extension holds per-request state
         extensions=[
-            MaxTokensLimiter(max_token_count=max_tokens),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            ParserCache(maxsize=cache_size),
-            ValidationCache(maxsize=cache_size),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: ParserCache(maxsize=cache_size),
+            lambda: ValidationCache(maxsize=cache_size),
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

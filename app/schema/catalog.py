@@ -206,10 +206,14 @@ class Product(Node):
         before: str | None = None,
     ) -> ProductVariantConnection:
         items = await info.context.catalog.variants.load(self._p.id)
-        window, page_info = slice_list(f"variants:{self._p.id}", items, _default_all(first, last), after, last, before)
+        window, page_info = slice_list(
+            f"variants:{self._p.id}", items, _default_all(first, last), after, last, before
+        )
         cur = _currency(info)
         edges = [Edge(cursor=c, node=ProductVariant.from_domain(v, cur)) for c, v in window]
-        return ProductVariantConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
+        return ProductVariantConnection(
+            edges=edges, nodes=[e.node for e in edges], page_info=page_info
+        )
 
     @strawberry.field
     async def images(
@@ -221,7 +225,9 @@ class Product(Node):
         before: str | None = None,
     ) -> ImageConnection:
         items = await info.context.catalog.images.load(self._p.id)
-        window, page_info = slice_list(f"images:{self._p.id}", items, _default_all(first, last), after, last, before)
+        window, page_info = slice_list(
+            f"images:{self._p.id}", items, _default_all(first, last), after, last, before
+        )
         edges = [Edge(cursor=c, node=Image.from_domain(i)) for c, i in window]
         return ImageConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
 
@@ -402,8 +408,14 @@ class Category(Node):
         reverse: bool = False,
     ) -> ProductConnection:
         return await list_products(
-            info, first, after, last, before,
-            catalog.ProductFilter(category_id=self._c.id), sort_key, reverse,
+            info,
+            first,
+            after,
+            last,
+            before,
+            catalog.ProductFilter(category_id=self._c.id),
+            sort_key,
+            reverse,
         )
 
 

@@ -77,8 +77,13 @@ class Query:
         top_level: bool = False,
     ) -> CategoryConnection:
         page, kind = await resolve.categories(
-            info.context, first=first, after=after, last=last, before=before,
-            parent_id=parent_id, top_level=top_level,
+            info.context,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            parent_id=parent_id,
+            top_level=top_level,
         )
         edges = [
             Edge(cursor=encode_cursor(kind, k), node=Category.from_domain(c))

@@ -31,7 +31,9 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
 
     def query(self, query: str, variables: dict | None = None) -> dict:
-        r = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
+        r = httpx.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -40,13 +42,19 @@ class Server:
 
 
 @contextmanager
-def serve(args: list[str], env: dict[str, str], log: Path, ready_timeout: float = 180) -> Iterator[Server]:
+def serve(
+    args: list[str], env: dict[str, str], log: Path, ready_timeout: float = 180
+) -> Iterator[Server]:
     port = free_port()
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(proc, port, log)
     try:

@@ -34,7 +34,8 @@ async def test_serve_with_two_workers_answers_http_and_websocket(services, loade
     env = {**services.env(), "LOG_LEVEL": "WARNING"}
     with serve(["--workers", "2"], env, tmp_path / "serve.log") as server:
         body = await asyncio.to_thread(
-            server.query, "{ products(first: 24) { totalCount nodes { handle variants { nodes { sku } } } } }"
+            server.query,
+            "{ products(first: 24) { totalCount nodes { handle variants { nodes { sku } } } } }",
         )
         assert body["data"]["products"]["totalCount"] == N_PRODUCTS
         assert len(body["data"]["products"]["nodes"]) == 24
@@ -43,10 +44,15 @@ async def test_serve_with_two_workers_answers_http_and_websocket(services, loade
         async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init"}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({
-                "id": "1", "type": "subscribe",
-                "payload": {"query": '{ product(handle: "test-product-001") { title } }'},
-            }))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": '{ product(handle: "test-product-001") { title } }'},
+                    }
+                )
+            )
             msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert msg["type"] == "next"
             assert msg["payload"]["data"]["product"]["title"] == "Sturdy item 001"
@@ -56,23 +62,36 @@ async def test_serve_with_two_workers_answers_http_and_websocket(services, loade
 
 def start(cmd: str, env: dict[str, str], log) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", cmd], cwd=ROOT, env={**os.environ, **env},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "app.cli", cmd],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
-async def test_worker_and_relay_processes_deliver_a_committed_change(services, settings, db, loaded, tmp_path):
+async def test_worker_and_relay_processes_deliver_a_committed_change(
+    services, settings, db, loaded, tmp_path
+):
     env = {**services.env(), "EXTRA_WORKER_MODULES": "tests.fixtures.recorder", "LOG_LEVEL": "INFO"}
     redis = Redis.from_url(services.redis_url)
     _, handled = recorder.keys(settings)
     await redis.delete(handled)
-    procs = [start("worker", env, tmp_path / "worker.log"), start("relay", env, tmp_path / "relay.log")]
+    procs = [
+        start("worker", env, tmp_path / "worker.log"),
+        start("relay", env, tmp_path / "relay.log"),
+    ]
     try:
         async with db.uow("catalog") as uow:
-            pid, _ = await catalog.upsert_product(uow, catalog.ProductDraft(
-                handle="distributed-1", title="Distributed",
-                variants=(catalog.VariantDraft(sku="DIST-1", price=Decimal("3.00")),),
-            ))
+            pid, _ = await catalog.upsert_product(
+                uow,
+                catalog.ProductDraft(
+                    handle="distributed-1",
+                    title="Distributed",
+                    variants=(catalog.VariantDraft(sku="DIST-1", price=Decimal("3.00")),),
+                ),
+            )
             await uow.commit()
         deadline = time.monotonic() + 60
         found = None
@@ -84,7 +103,11 @@ async def test_worker_and_relay_processes_deliver_a_committed_change(services, s
             await asyncio.sleep(0.2)
         logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("*.log"))
         assert found is not None, logs
-        assert found["payload"] == {"product_id": pid, "handle": "distributed-1", "change": "created"}
+        assert found["payload"] == {
+            "product_id": pid,
+            "handle": "distributed-1",
+            "change": "created",
+        }
     finally:
         for p in procs:
             if p.poll() is None:

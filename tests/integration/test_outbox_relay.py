@@ -52,7 +52,9 @@ async def outbox_rows(db: Database) -> list[sa.Row]:
     async with db.uow("catalog") as uow:
         return list(
             await uow.session.execute(
-                sa.text("SELECT event_id, type, payload, occurred_at, sent_at FROM catalog.outbox ORDER BY id")
+                sa.text(
+                    "SELECT event_id, type, payload, occurred_at, sent_at FROM catalog.outbox ORDER BY id"
+                )
             )
         )
 
@@ -146,11 +148,14 @@ async def test_killing_the_relay_mid_batch_loses_nothing(rec_settings, db, servi
         [sys.executable, "-m", "app.cli", "relay"], env=env, start_new_session=True
     )
     try:
+
         async def some_sent() -> bool:
             async with db.uow("catalog") as uow:
-                n = (await uow.session.execute(
-                    sa.text("SELECT count(*) FROM catalog.outbox WHERE sent_at IS NOT NULL")
-                )).scalar_one()
+                n = (
+                    await uow.session.execute(
+                        sa.text("SELECT count(*) FROM catalog.outbox WHERE sent_at IS NOT NULL")
+                    )
+                ).scalar_one()
             return n > 0
 
         # the relay sends in batches of 200; kill it while it is working through them
@@ -170,6 +175,7 @@ async def test_killing_the_relay_mid_batch_loses_nothing(rec_settings, db, servi
     redis = Redis.from_url(rec_settings.redis_url or "")
     deliveries, handled = recorder.keys(rec_settings)
     try:
+
         async def all_handled() -> bool:
             return await redis.llen(handled) >= total
 

@@ -48,8 +48,12 @@ products = sa.Table(
     # denormalised from the variants so PRICE sorting and price filters use an index
     sa.Column("min_price", MONEY, nullable=False, server_default="0"),
     sa.Column("max_price", MONEY, nullable=False, server_default="0"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.Index("products_title_id", "title", "id"),
     sa.Index("products_price_id", "min_price", "id"),
     sa.Index("products_created_id", "created_at", "id"),
@@ -62,7 +66,10 @@ variants = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column(
-        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+        "product_id",
+        sa.BigInteger,
+        sa.ForeignKey("products.id", ondelete="CASCADE"),
+        nullable=False,
     ),
     sa.Column("sku", sa.Text, nullable=False, unique=True),
     sa.Column("title", sa.Text, nullable=False),
@@ -81,7 +88,10 @@ images = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column(
-        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), nullable=False
+        "product_id",
+        sa.BigInteger,
+        sa.ForeignKey("products.id", ondelete="CASCADE"),
+        nullable=False,
     ),
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("alt", sa.Text, nullable=False, server_default=""),
@@ -96,7 +106,10 @@ product_attributes = sa.Table(
     "product_attributes",
     metadata,
     sa.Column(
-        "product_id", sa.BigInteger, sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+        "product_id",
+        sa.BigInteger,
+        sa.ForeignKey("products.id", ondelete="CASCADE"),
+        primary_key=True,
     ),
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, primary_key=True),

@@ -90,7 +90,9 @@ def expected_order(sort_key: str, reverse: bool) -> list[str]:
 
 @pytest.mark.parametrize("sort_key", ["ID", "TITLE", "PRICE", "VENDOR"])
 @pytest.mark.parametrize("reverse", [False, True])
-async def test_paging_forward_and_backward_visits_every_product_once_in_order(api, sort_key, reverse):
+async def test_paging_forward_and_backward_visits_every_product_once_in_order(
+    api, sort_key, reverse
+):
     want = expected_order(sort_key, reverse)
     assert await walk(api, "forward", 7, sortKey=sort_key, reverse=reverse) == want
     assert await walk(api, "backward", 7, sortKey=sort_key, reverse=reverse) == want
@@ -120,15 +122,27 @@ async def test_filters(api):
     assert r.data["products"]["totalCount"] == 10
 
     # values of one attribute are OR-ed, different attributes AND-ed
-    r = await listing(api, first=100, filter={"attributes": [
-        {"name": "Material", "value": "Wool"}, {"name": "Material", "value": "Linen"},
-        {"name": "Size", "value": "L"}]})
+    r = await listing(
+        api,
+        first=100,
+        filter={
+            "attributes": [
+                {"name": "Material", "value": "Wool"},
+                {"name": "Material", "value": "Linen"},
+                {"name": "Size", "value": "L"},
+            ]
+        },
+    )
     got = {e["node"]["handle"] for e in r.data["products"]["edges"]}
     assert got == {product_draft(n).handle for n in range(N_PRODUCTS) if n % 3 == 2}
 
     r = await listing(api, first=100, filter={"price": {"min": "50", "max": "100"}})
     for e in r.data["products"]["edges"]:
-        d = next(product_draft(n) for n in range(N_PRODUCTS) if product_draft(n).handle == e["node"]["handle"])
+        d = next(
+            product_draft(n)
+            for n in range(N_PRODUCTS)
+            if product_draft(n).handle == e["node"]["handle"]
+        )
         assert any(Decimal(50) <= v.price <= Decimal(100) for v in d.variants)
     assert r.data["products"]["totalCount"] > 0
 
@@ -148,7 +162,9 @@ async def test_a_page_costs_the_same_few_statements_whatever_its_size(api):
 
 
 async def test_product_by_handle_id_and_node(api):
-    r = await api.query('{ product(handle: "test-product-004") { id title description variants { nodes { id sku } } } }')
+    r = await api.query(
+        '{ product(handle: "test-product-004") { id title description variants { nodes { id sku } } } }'
+    )
     p = r.data["product"]
     assert p["title"] == "Tidy item 004" and p["description"] == "Item 4 & more"
     assert len(p["variants"]["nodes"]) == 2
@@ -173,7 +189,9 @@ async def test_nested_variant_pagination(api):
     first = (await api.query(q)).data["product"]["variants"]
     assert [n["sku"] for n in first["nodes"]] == ["T-002-RE", "T-002-BL"]
     assert first["pageInfo"]["hasNextPage"]
-    rest = (await api.query(q, {"after": first["pageInfo"]["endCursor"]})).data["product"]["variants"]
+    rest = (await api.query(q, {"after": first["pageInfo"]["endCursor"]})).data["product"][
+        "variants"
+    ]
     assert [n["sku"] for n in rest["nodes"]] == ["T-002-GR"] and not rest["pageInfo"]["hasNextPage"]
 
 
@@ -184,17 +202,33 @@ async def test_nested_variant_pagination(api):
         ("{ products(first: -1) { edges { cursor } } }", None, "INVALID_PAGINATION"),
         ("{ products(first: 1, last: 1) { edges { cursor } } }", None, "INVALID_PAGINATION"),
         ('{ products(first: 5, after: "garbage!") { edges { cursor } } }', None, "INVALID_CURSOR"),
-        ('{ products(first: 5, after: "WyJjYXRlZ29yaWVzOk5vbmU6MCIsMSwxXQ") { edges { cursor } } }', None, "INVALID_CURSOR"),
+        (
+            '{ products(first: 5, after: "WyJjYXRlZ29yaWVzOk5vbmU6MCIsMSwxXQ") { edges { cursor } } }',
+            None,
+            "INVALID_CURSOR",
+        ),
         ('{ product(id: "42") { id } }', None, "INVALID_ID"),
         ('{ product(id: "gid://emporium/Category/1") { id } }', None, "INVALID_ID"),
         ('{ node(id: "gid://emporium/Nope/1") { id } }', None, "INVALID_ID"),
-        ('{ product { id } }', None, "BAD_USER_INPUT"),
+        ("{ product { id } }", None, "BAD_USER_INPUT"),
         ('{ products(filter: {categoryId: "x"}) { totalCount } }', None, "INVALID_ID"),
         ('{ products(filter: {price: {min: "-1"}}) { totalCount } }', None, "BAD_USER_INPUT"),
         ("{ products(first: 1) { edges { node { nope } } } }", None, "GRAPHQL_VALIDATION_FAILED"),
         ("{ products(first: 1) { edges { node { id } }", None, "GRAPHQL_PARSE_FAILED"),
-        ("{ " + " ".join(f"a{i}: product(handle: \"x\") {{ id }}" for i in range(40)) + " }", None, "TOO_MANY_ALIASES"),
-        ("{ products(first: 1) { nodes { " + "variants { nodes { product { " * 6 + "id" + " } } }" * 6 + " } } }", None, "QUERY_TOO_DEEP"),
+        (
+            "{ " + " ".join(f'a{i}: product(handle: "x") {{ id }}' for i in range(40)) + " }",
+            None,
+            "TOO_MANY_ALIASES",
+        ),
+        (
+            "{ products(first: 1) { nodes { "
+            + "variants { nodes { product { " * 6
+            + "id"
+            + " } } }" * 6
+            + " } } }",
+            None,
+            "QUERY_TOO_DEEP",
+        ),
         ("{ products { nodes { " + "id " * 5000 + "} } }", None, "QUERY_TOO_LARGE"),
     ],
 )
@@ -213,7 +247,9 @@ async def test_a_cursor_from_another_sort_order_is_rejected(api):
 
 
 async def test_malformed_http_bodies_are_400_not_500(api):
-    r = await api.http.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    r = await api.http.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     r = await api.http.post("/graphql", json={"query": 42})
     assert 400 <= r.status_code < 500

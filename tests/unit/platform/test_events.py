@@ -17,7 +17,14 @@ def test_envelope_round_trip_keeps_id_type_and_payload():
 
 def test_unknown_type_is_an_error():
     with pytest.raises(LookupError):
-        event_from_envelope({"id": str(uuid.uuid4()), "type": "nope.X.v1", "occurred_at": "2026-01-01T00:00:00+00:00", "payload": {}})
+        event_from_envelope(
+            {
+                "id": str(uuid.uuid4()),
+                "type": "nope.X.v1",
+                "occurred_at": "2026-01-01T00:00:00+00:00",
+                "payload": {},
+            }
+        )
 
 
 def test_a_type_name_cannot_be_declared_twice():

@@ -9,8 +9,15 @@ def test_round_trip():
 
 @pytest.mark.parametrize(
     "bad",
-    ["42", "gid://emporium/Product/", "gid://emporium/Product/abc", "gid://other/Product/1",
-     "gid://emporium//1", "gid://emporium/Product/-1", "gid://emporium/Product/" + "9" * 30],
+    [
+        "42",
+        "gid://emporium/Product/",
+        "gid://emporium/Product/abc",
+        "gid://other/Product/1",
+        "gid://emporium//1",
+        "gid://emporium/Product/-1",
+        "gid://emporium/Product/" + "9" * 30,
+    ],
 )
 def test_malformed_ids_are_invalid(bad):
     with pytest.raises(InvalidId) as e:

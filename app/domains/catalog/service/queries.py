@@ -98,8 +98,15 @@ async def variants_by_product_ids(
     v = m.variants.c
     rows = await uow.session.execute(
         sa.select(
-            v.id, v.product_id, v.sku, v.title, v.options, v.price,
-            v.compare_at_price, v.weight_grams, v.position,
+            v.id,
+            v.product_id,
+            v.sku,
+            v.title,
+            v.options,
+            v.price,
+            v.compare_at_price,
+            v.weight_grams,
+            v.position,
         )
         .where(v.product_id.in_(product_ids))
         .order_by(v.product_id, v.position, v.id)
@@ -125,13 +132,17 @@ async def variants_by_product_ids(
 async def variants_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Variant]:
     v = m.variants.c
     product_ids = (
-        await uow.session.execute(
-            sa.select(v.product_id)
-            .join(m.products, m.products.c.id == v.product_id)
-            .where(v.id.in_(ids), _visible())
-            .distinct()
+        (
+            await uow.session.execute(
+                sa.select(v.product_id)
+                .join(m.products, m.products.c.id == v.product_id)
+                .where(v.id.in_(ids), _visible())
+                .distinct()
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     by_product = await variants_by_product_ids(uow, product_ids)
     wanted = set(ids)
     return {x.id: x for vs in by_product.values() for x in vs if x.id in wanted}
@@ -225,7 +236,9 @@ async def list_categories(
         conds.append(c.parent_id.is_(None))
     key_cols = (c.depth, c.position, c.title, c.id)
     casts = (int, int, str, int)
-    rows, keys, has_more = await _keyset(uow, sa.select(*_CATEGORY_COLS), conds, key_cols, casts, page)
+    rows, keys, has_more = await _keyset(
+        uow, sa.select(*_CATEGORY_COLS), conds, key_cols, casts, page
+    )
     return _page([_category(r) for r in rows], keys, has_more, page)
 
 
@@ -264,9 +277,7 @@ def _filter_conditions(f: ProductFilter) -> list[sa.ColumnElement[bool]]:
     a = m.product_attributes.c
     for name, values in by_name.items():
         # values of one attribute are alternatives; different attributes must all match
-        conds.append(
-            sa.exists().where(a.product_id == p.id, a.name == name, a.value.in_(values))
-        )
+        conds.append(sa.exists().where(a.product_id == p.id, a.name == name, a.value.in_(values)))
     if f.min_price is not None:
         conds.append(p.max_price >= f.min_price)
     if f.max_price is not None:
@@ -288,7 +299,12 @@ async def list_products(
     key_cols: tuple[Any, ...] = (sort_col, p.id) if sort_key is not ProductSortKey.ID else (p.id,)
     casts = (_SORT_CASTS[sort_key], int) if sort_key is not ProductSortKey.ID else (int,)
     rows, keys, has_more = await _keyset(
-        uow, sa.select(*_PRODUCT_COLS), _filter_conditions(filter), key_cols, casts, page,
+        uow,
+        sa.select(*_PRODUCT_COLS),
+        _filter_conditions(filter),
+        key_cols,
+        casts,
+        page,
         reverse=reverse,
     )
     return _page([_product(r) for r in rows], keys, has_more, page)
@@ -305,7 +321,10 @@ def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tupl
     if len(key) != len(casts):
         raise PaginationError("INVALID_CURSOR", field, f"`{field}` does not fit this sort order")
     try:
-        return tuple(cast(v) if not isinstance(v, bool) else _bad() for cast, v in zip(casts, key, strict=True))
+        return tuple(
+            cast(v) if not isinstance(v, bool) else _bad()
+            for cast, v in zip(casts, key, strict=True)
+        )
     except (TypeError, ValueError, InvalidOperation):
         raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor") from None
 
@@ -333,7 +352,9 @@ async def _keyset(
         where.append(tuple_cols < sa.tuple_(*after) if reverse else tuple_cols > sa.tuple_(*after))
     if page.before is not None:
         before = _cast_key(page.before, casts, "before")
-        where.append(tuple_cols > sa.tuple_(*before) if reverse else tuple_cols < sa.tuple_(*before))
+        where.append(
+            tuple_cols > sa.tuple_(*before) if reverse else tuple_cols < sa.tuple_(*before)
+        )
     order = [c.asc() if ascending else c.desc() for c in key_cols]
     if page.limit == 0:
         return [], [], False
@@ -356,7 +377,9 @@ def _json_key(v: object) -> object:
     return v
 
 
-def _page(items: list[Any], keys: list[tuple[object, ...]], has_more: bool, page: PageRequest) -> Page[Any]:
+def _page(
+    items: list[Any], keys: list[tuple[object, ...]], has_more: bool, page: PageRequest
+) -> Page[Any]:
     if page.forward:
         return Page(items, keys, has_next_page=has_more, has_previous_page=page.after is not None)
     return Page(items, keys, has_next_page=page.before is not None, has_previous_page=has_more)

@@ -83,7 +83,9 @@ def validate_draft(d: ProductDraft) -> None:
             if price is None:
                 continue
             if not price.is_finite() or price < 0 or price > MAX_PRICE:
-                raise InvalidProductData(f"{name} must be between 0 and {MAX_PRICE}", f"{where}.{name}")
+                raise InvalidProductData(
+                    f"{name} must be between 0 and {MAX_PRICE}", f"{where}.{name}"
+                )
             if price != price.quantize(Decimal("0.01")):
                 raise InvalidProductData(f"{name} has more than two decimals", f"{where}.{name}")
         if v.compare_at_price is not None and v.compare_at_price < v.price:
@@ -103,7 +105,9 @@ async def ensure_brand(uow: UnitOfWork, name: str) -> int:
     await uow.session.execute(
         insert(b).values(handle=handle, name=name).on_conflict_do_nothing(index_elements=["handle"])
     )
-    return int((await uow.session.execute(sa.select(b.c.id).where(b.c.handle == handle))).scalar_one())
+    return int(
+        (await uow.session.execute(sa.select(b.c.id).where(b.c.handle == handle))).scalar_one()
+    )
 
 
 async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | None:
@@ -141,7 +145,9 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
     validate_draft(draft)
     s = uow.session
     brand_id = await ensure_brand(uow, draft.brand) if draft.brand else None
-    category_id = await ensure_category_path(uow, draft.category_path) if draft.category_path else None
+    category_id = (
+        await ensure_category_path(uow, draft.category_path) if draft.category_path else None
+    )
     prices = [v.price for v in draft.variants]
     values = {
         "title": draft.title.strip(),
@@ -163,13 +169,17 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
         ).scalar_one()
     else:
         product_id = existing
-        await s.execute(sa.update(p).where(p.c.id == product_id).values(updated_at=sa.func.now(), **values))
+        await s.execute(
+            sa.update(p).where(p.c.id == product_id).values(updated_at=sa.func.now(), **values)
+        )
 
     v = m.variants
     skus = [x.sku for x in draft.variants]
     taken = (
-        await s.execute(sa.select(v.c.sku).where(v.c.sku.in_(skus), v.c.product_id != product_id))
-    ).scalars().first()
+        (await s.execute(sa.select(v.c.sku).where(v.c.sku.in_(skus), v.c.product_id != product_id)))
+        .scalars()
+        .first()
+    )
     if taken is not None:
         raise DuplicateSku(f"SKU {taken!r} belongs to another product", "variants.sku")
     await s.execute(sa.delete(v).where(v.c.product_id == product_id, v.c.sku.not_in(skus)))
@@ -190,7 +200,17 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
     await s.execute(
         stmt.on_conflict_do_update(
             index_elements=["sku"],
-            set_={c: stmt.excluded[c] for c in ("title", "options", "price", "compare_at_price", "weight_grams", "position")},
+            set_={
+                c: stmt.excluded[c]
+                for c in (
+                    "title",
+                    "options",
+                    "price",
+                    "compare_at_price",
+                    "weight_grams",
+                    "position",
+                )
+            },
         )
     )
 
@@ -199,8 +219,14 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
         await s.execute(
             m.images.insert(),
             [
-                {"product_id": product_id, "url": i.url, "alt": i.alt, "position": n,
-                 "width": i.width, "height": i.height}
+                {
+                    "product_id": product_id,
+                    "url": i.url,
+                    "alt": i.alt,
+                    "position": n,
+                    "width": i.width,
+                    "height": i.height,
+                }
                 for n, i in enumerate(draft.images)
             ],
         )
@@ -222,4 +248,6 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
 
 
 async def product_count(uow: UnitOfWork) -> int:
-    return int((await uow.session.execute(sa.select(sa.func.count()).select_from(m.products))).scalar_one())
+    return int(
+        (await uow.session.execute(sa.select(sa.func.count()).select_from(m.products))).scalar_one()
+    )
