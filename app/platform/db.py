@@ -30,6 +30,7 @@ class Database:
         self._pool_size = pool_size or settings.db_pool_size
         self._engines: dict[str, AsyncEngine] = {}
         self._makers: dict[str, async_sessionmaker[AsyncSession]] = {}
+        self._readers: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._listeners: list[Callable[[str], None]] = []
 
     def engine(self, context: str) -> AsyncEngine:
@@ -46,11 +47,22 @@ class Database:
             event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
             self._engines[url] = engine
             self._makers[url] = async_sessionmaker(engine, expire_on_commit=False)
+            # reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips
+            self._readers[url] = async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
         return engine
 
     def uow(self, context: str) -> UnitOfWork:
         self.engine(context)
         return UnitOfWork(self._makers[self._settings.database_url_for(context)], context)
+
+    def reader(self, context: str) -> UnitOfWork:
+        """A read-only unit of work: each statement runs on its own, no transaction."""
+        self.engine(context)
+        return UnitOfWork(
+            self._readers[self._settings.database_url_for(context)], context, readonly=True
+        )
 
     def on_statement(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Observe every SQL statement (the query-count tests use it); returns an undo."""
@@ -66,6 +78,7 @@ class Database:
             await engine.dispose()
         self._engines.clear()
         self._makers.clear()
+        self._readers.clear()
 
 
 class UnitOfWork:
@@ -75,9 +88,12 @@ class UnitOfWork:
     outbox in the same transaction as the change, then commits once.
     """
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], context: str) -> None:
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], context: str, *, readonly: bool = False
+    ) -> None:
         self._maker = maker
         self.context = context
+        self.readonly = readonly
         self._events: list[Event] = []
         self._session: AsyncSession | None = None
 
@@ -111,6 +127,8 @@ class UnitOfWork:
         self._events.append(event)
 
     async def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("a reader cannot commit: use Database.uow() to write")
         if self._events:
             table, rows = outbox_rows(self.context, self._events)
             await self.session.execute(table.insert(), rows)

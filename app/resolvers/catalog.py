@@ -67,7 +67,7 @@ async def products(
     reverse: bool,
 ) -> ProductListing:
     req = page_request(product_cursor_kind(sort_key, reverse), first, after, last, before)
-    async with ctx.runtime.db.uow(catalog.CONTEXT) as uow:
+    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
         page = await catalog.list_products(
             uow, req, filter=filter, sort_key=sort_key, reverse=reverse
         )
@@ -75,7 +75,7 @@ async def products(
 
 
 async def count_products(ctx: Context, filter: catalog.ProductFilter) -> int:
-    async with ctx.runtime.db.uow(catalog.CONTEXT) as uow:
+    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
         return await catalog.count_products(uow, filter)
 
 
@@ -112,7 +112,7 @@ async def categories(
     parent = from_global_id(parent_id, "Category", field="parentId")[1] if parent_id else None
     kind = f"categories:{parent}:{int(top_level)}"
     req = page_request(kind, first, after, last, before)
-    async with ctx.runtime.db.uow(catalog.CONTEXT) as uow:
+    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
         page = await catalog.list_categories(uow, req, parent_id=parent, top_level=top_level)
     return page, kind
 

@@ -23,7 +23,7 @@ def batch_loader(
     """A loader answering each batch of keys with one `fetch(uow, keys)` call."""
 
     async def load(keys: list[Any]) -> list[Any]:
-        async with db.uow(context) as uow:
+        async with db.reader(context) as uow:
             found = await fetch(uow, keys)
         return [found.get(k, default()) for k in keys]
 

@@ -192,3 +192,17 @@ async def test_killing_the_relay_mid_batch_loses_nothing(rec_settings, db, servi
     assert ids == expected  # nothing lost
     assert n_handled == total  # each handled once
     assert n_delivered >= total  # redeliveries (if any) were deduplicated
+
+
+async def test_a_reader_sees_committed_data_but_cannot_write(clean_catalog):
+    db = clean_catalog
+    async with db.uow("catalog") as uow:
+        await catalog.upsert_product(uow, draft(200))
+        await uow.commit()
+    async with db.reader("catalog") as reader:
+        found = await catalog.products_by_handles(reader, ["relay-product-200"])
+        assert list(found) == ["relay-product-200"]
+        reader.emit(catalog.ProductChanged(product_id=1, handle="x", change="updated"))
+        with pytest.raises(RuntimeError, match="cannot commit"):
+            await reader.commit()
+    assert len(await outbox_rows(db)) == 1
