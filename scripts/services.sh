@@ -18,7 +18,7 @@
 # (default /var/lib/emporium-services), so every clone on a machine shares
 # them.  Logs: $EMPORIUM_SERVICES_DIR/logs/<service>/.
 #
-# Ports (127.0.0.1 only):
+# Ports (127.0.0.1 only; EMPORIUM_SERVICES_PORT_OFFSET adds to each):
 #   PostgreSQL      54329
 #   Redis           63799
 #   RabbitMQ AMQP   56729  (Erlang distribution 56730, its CLI 56740-56750,
@@ -40,21 +40,34 @@ LOG_DIR=$STATE_DIR/logs
 RUN_DIR=$STATE_DIR/run
 HOST=127.0.0.1
 
-PG_PORT=54329
-REDIS_PORT=63799
-AMQP_PORT=56729
-RABBIT_DIST_PORT=56730
-RABBIT_CTL_DIST_PORT_MIN=56740
-RABBIT_CTL_DIST_PORT_MAX=56750
-RABBIT_EPMD_PORT=54369
-ES_HTTP_PORT=59200
-ES_TRANSPORT_PORT=59300
-STRIPE_HTTP_PORT=12111
-STRIPE_HTTPS_PORT=12112
+# EMPORIUM_SERVICES_PORT_OFFSET shifts every port, for a second, separate set
+# of services (use it with its own EMPORIUM_SERVICES_DIR).
+OFF=${EMPORIUM_SERVICES_PORT_OFFSET:-0}
+PG_PORT=$((54329 + OFF))
+REDIS_PORT=$((63799 + OFF))
+AMQP_PORT=$((56729 + OFF))
+RABBIT_DIST_PORT=$((56730 + OFF))
+RABBIT_CTL_DIST_PORT_MIN=$((56740 + OFF))
+RABBIT_CTL_DIST_PORT_MAX=$((56750 + OFF))
+RABBIT_EPMD_PORT=$((54369 + OFF))
+ES_HTTP_PORT=$((59200 + OFF))
+ES_TRANSPORT_PORT=$((59300 + OFF))
+STRIPE_HTTP_PORT=$((12111 + OFF))
+STRIPE_HTTPS_PORT=$((12112 + OFF))
 
 # Elasticsearch: the integ-test-zip distribution is the only one published on
 # Maven Central.  8.19.x is the newest line that runs on Debian's JDK 17
-# (9.x needs JDK 21+, which Debian 12 does not package).
+# (9.x needs JDK 21+, which Debian 12 does not package).  Use the Python
+# client elasticsearch 8.x: a 9.x client's Accept header is refused by 8.19.
+# This distribution has the server core only (modules: transport-netty4,
+# x-pack-core, x-pack-security).  Works: text/keyword/numeric/date fields,
+# custom analyzers from standard/whitespace/keyword tokenizers and the
+# lowercase filter, fuzzy and prefix queries (match_bool_prefix), terms/range/
+# histogram aggregations, the completion suggester, aliases, bulk.  Missing:
+# analysis-common (edge_ngram, language analyzers such as "english"),
+# mapper-extras (search_as_you_type, scaled_float), painless scripts, the
+# _reindex API, and `GET /` (so client.info() and ping() fail: use
+# cluster.health()).
 ES_VERSION=8.19.21
 ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip
 ES_HEAP=${EMPORIUM_ES_HEAP:-512m}
@@ -110,7 +123,7 @@ port_owner() {
 need_free_port() {
   local svc=$1 port=$2 owner
   owner=$(port_owner "$port")
-  [ -z "$owner" ] || die "FAILED: $svc cannot start: port $port is already in use by something that does not answer as $svc: $owner"
+  [ -z "$owner" ] || die "FAILED: $svc cannot start: port $port is already in use by another process (not the $svc of $STATE_DIR): $owner"
 }
 
 # ---------------------------------------------------------------- probes
@@ -136,6 +149,24 @@ es_up() {
   timeout 5 curl -fsS "http://$HOST:$ES_HTTP_PORT/_cluster/health" 2>/dev/null |
     grep -Eq '"status":"(green|yellow)"'
 }
+
+# `up` must tell this state dir's services from anything else on the same
+# port (another state dir's, a system install): the process listening on the
+# port must be the one in our pid file.
+listener_pid() {
+  ss -Hltnp "( sport = :$1 )" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
+}
+owns_port() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && [ "$(listener_pid "$2")" = "$pid" ]
+}
+pg_ours() {
+  [ -x "$PG_BIN/pg_isready" ] && timeout 5 "$PG_BIN/pg_isready" -q -h "$PG_SOCK" -p "$PG_PORT" 2>/dev/null
+}
+redis_ours() { owns_port "$STATE_DIR/redis/redis.pid" "$REDIS_PORT" && redis_up; }
+rabbit_ours() { owns_port "$RABBIT_HOME/rabbitmq.pid" "$AMQP_PORT" && rabbit_up; }
+es_ours() { owns_port "$STATE_DIR/elasticsearch/es.pid" "$ES_HTTP_PORT" && es_up; }
+stripe_ours() { owns_port "$STRIPE_PIDFILE" "$STRIPE_HTTP_PORT" && stripe_up; }
 
 stripe_up() {
   [ "$(timeout 5 curl -s -o /dev/null -w '%{http_code}' \
@@ -197,8 +228,13 @@ missing_packages() {
 }
 
 apt_install() {
-  local pkgs=$1 log=$LOG_DIR/apt.log made_policy=
-  say "apt: installing $pkgs"
+  local log=$LOG_DIR/apt.log made_policy='' pkgs
+  # policy-rc.d is machine-wide, so is this lock (other state dirs too).
+  exec 8>/var/lock/emporium-services-apt.lock
+  flock -w "$T_APT" 8 || die "FAILED: apt: another services.sh held /var/lock/emporium-services-apt.lock for ${T_APT}s"
+  pkgs=$(missing_packages)
+  if [ -z "$pkgs" ]; then exec 8>&-; return; fi
+  say "apt: installing $pkgs (log: $log)"
   # Package scripts would start each daemon on its default port (and on all
   # interfaces); policy-rc.d = 101 tells them not to. Only ours is removed.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -211,8 +247,9 @@ apt_install() {
     timeout "$T_APT" apt-get -q -o DPkg::Lock::Timeout=300 update &&
       DEBIAN_FRONTEND=noninteractive timeout "$T_APT" apt-get -q -y \
         -o DPkg::Lock::Timeout=300 install --no-install-recommends $pkgs
-  } >>"$log" 2>&1 9>&- || rc=$?
+  } >>"$log" 2>&1 8>&- 9>&- || rc=$?
   [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+  exec 8>&-
   [ "$rc" -eq 0 ] || fail apt "$log" "could not install: $pkgs"
 }
 
@@ -262,12 +299,16 @@ start_fetches() {
   fi
 }
 
-# Background jobs die with the script when it fails.
+# Background jobs (and what they run: timeout, mvn, go) die with the script
+# when it fails.
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill "$1" 2>/dev/null || true
+}
 cleanup() {
   local p
-  for p in $FETCH_ES_PID $FETCH_STRIPE_PID; do
-    kill -0 "$p" 2>/dev/null && kill -- "$p" 2>/dev/null || true
-  done
+  for p in $FETCH_ES_PID $FETCH_STRIPE_PID; do kill_tree "$p"; done
 }
 
 ensure_dirs() {
@@ -319,7 +360,7 @@ EOF
   mv "$PG_DATA/emporium.conf.new" "$PG_DATA/emporium.conf"
   chown postgres:postgres "$PG_DATA/emporium.conf"
 
-  if pg_up; then
+  if pg_ours; then
     say "postgres: already running on $HOST:$PG_PORT"
   else
     need_free_port postgres "$PG_PORT"
@@ -353,7 +394,7 @@ stop_postgres() {
 start_redis() {
   mkdir -p "$STATE_DIR/redis"
   chown redis:redis "$STATE_DIR/redis" "$LOG_DIR/redis"
-  if redis_up; then
+  if redis_ours; then
     say "redis: already running on $HOST:$REDIS_PORT"
     return
   fi
@@ -369,7 +410,7 @@ start_redis() {
 }
 
 stop_redis() {
-  if redis_up; then
+  if redis_ours; then
     timeout 30 redis-cli -h "$HOST" -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     say "redis: stopped"
   else
@@ -423,11 +464,11 @@ log.file.level = info
 EOF
   chown -R rabbitmq:rabbitmq "$RABBIT_HOME" "$LOG_DIR/rabbitmq"
   chmod 700 "$RABBIT_HOME/home"
-  if rabbit_up; then
+  if rabbit_ours; then
     say "rabbitmq: already running on $HOST:$AMQP_PORT"
     return
   fi
-  if rabbit_pid_alive; then
+  if rabbit_pid_alive && [ -z "$(listener_pid "$AMQP_PORT")" ]; then
     say "rabbitmq: still starting (pid $(cat "$RABBIT_HOME/rabbitmq.pid")), waiting"
     return
   fi
@@ -464,7 +505,7 @@ finish_rabbitmq() {
 }
 
 stop_rabbitmq() {
-  if rabbit_up || rabbit_pid_alive; then
+  if rabbit_pid_alive; then
     rabbitmqctl_ -q stop "$RABBIT_HOME/rabbitmq.pid" >/dev/null 2>&1 ||
       say "rabbitmq: rabbitmqctl stop failed (log: $RABBIT_LOG)"
     say "rabbitmq: stopped"
@@ -516,11 +557,11 @@ cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
 EOF
   chown -R "$ES_USER:" "$STATE_DIR/elasticsearch" "$LOG_DIR/elasticsearch"
-  if es_up; then
+  if es_ours; then
     say "elasticsearch: already running on $HOST:$ES_HTTP_PORT"
     return
   fi
-  if es_pid_alive; then
+  if es_pid_alive && [ -z "$(listener_pid "$ES_HTTP_PORT")" ]; then
     say "elasticsearch: still starting (pid $(cat "$STATE_DIR/elasticsearch/es.pid")), waiting"
     return
   fi
@@ -581,7 +622,7 @@ stripe_pid_alive() {
 }
 
 start_stripe() {
-  if stripe_up; then
+  if stripe_ours; then
     say "stripe-mock: already running on $HOST:$STRIPE_HTTP_PORT"
     return
   fi
@@ -593,7 +634,7 @@ start_stripe() {
   stripe_installed || fail stripe-mock "$LOG_DIR/stripe-mock/fetch.log" \
     "is not installed (needs Go >= 1.22 for go install; found: $(go version 2>/dev/null || echo none))"
   local pid
-  if stripe_pid_alive; then
+  if stripe_pid_alive && [ -z "$(listener_pid "$STRIPE_HTTP_PORT")" ]; then
     pid=$(cat "$STRIPE_PIDFILE")
   else
     need_free_port stripe-mock "$STRIPE_HTTP_PORT"
@@ -646,18 +687,18 @@ cmd_up() {
   local pkgs
   pkgs=$(missing_packages)
   if [ -n "$pkgs" ]; then
-    apt_install "$pkgs"
+    apt_install
     start_fetches
   fi
   ensure_users
-  if ! stripe_installed && [ -z "$FETCH_STRIPE_PID" ] && ! stripe_up; then
+  if ! stripe_installed && [ -z "$FETCH_STRIPE_PID" ]; then
     fail stripe-mock "$LOG_DIR/stripe-mock/fetch.log" \
       "cannot be built: needs Go >= 1.22 (found: $(go version 2>/dev/null || echo none))"
   fi
 
   # Slow starters first, so they boot while the rest is set up.
   launch_rabbitmq
-  if ! es_up; then launch_es; else say "elasticsearch: already running on $HOST:$ES_HTTP_PORT"; fi
+  if es_ours; then say "elasticsearch: already running on $HOST:$ES_HTTP_PORT"; else launch_es; fi
   start_postgres
   start_redis
   finish_rabbitmq
