@@ -41,14 +41,43 @@ def require_distributed(settings: Settings) -> None:
         )
 
 
+async def preflight(settings: Settings, contexts: tuple[str, ...] = CONTEXTS_WITH_TABLES) -> None:
+    """Reach every configured engine once, so a wrong URL is one clear line at start."""
+    import asyncpg
+
+    from app.platform.broker import ping_broker
+
+    for url in sorted({settings.database_url_for(c) for c in contexts}):
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        try:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            await conn.close()
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            host = dsn.rsplit("@", 1)[-1]
+            raise ConfigError(f"cannot reach PostgreSQL at {host}: {exc}") from None
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+        try:
+            await redis.ping()
+        except Exception as exc:
+            raise ConfigError(f"cannot reach Redis at REDIS_URL: {exc}") from None
+        finally:
+            await redis.aclose()
+    if settings.broker_url:
+        try:
+            await asyncio.to_thread(ping_broker, build_broker(settings.broker_url))
+        except Exception as exc:
+            raise ConfigError(
+                f"cannot reach the broker at BROKER_URL: {exc or type(exc).__name__}"
+            ) from None
+
+
 async def seed_if_empty(db: Database) -> None:
     async with db.uow(catalog.CONTEXT) as uow:
         empty = await catalog.product_count(uow) == 0
     if empty:
-        from app.domains.catalog.seed import seed_demo
-
         log.info("seeding the demo catalog (first start)")
-        n = await seed_demo(db)
+        n = await catalog.seed_demo(db)
         log.info("seeded %d demo products", n)
 
 
@@ -77,6 +106,7 @@ async def running(
             background = True
     else:
         require_distributed(settings)
+        await preflight(settings)
     assert settings.redis_url and settings.broker_url
     worker: Worker | None = None
     relay_task: asyncio.Task[None] | None = None

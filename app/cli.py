@@ -37,6 +37,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ["SEED_DEMO"] = "1"
     settings = _settings()
+    if not settings.embedded:
+        from app.bootstrap import preflight, require_distributed
+
+        require_distributed(settings)
+        asyncio.run(preflight(settings))
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     os.environ["PUBLIC_URL"] = f"http://{host}:{args.port}"
     workers = args.workers
@@ -117,6 +122,9 @@ async def _migrate(args: argparse.Namespace) -> None:
         async with running(settings, background=False):
             pass
     else:
+        from app.bootstrap import preflight
+
+        await preflight(settings.model_copy(update={"redis_url": None, "broker_url": None}))
         await migrate(settings, CONTEXTS_WITH_TABLES)
     print("migrations are at head")
 
@@ -148,7 +156,7 @@ def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
 
 async def _seed(args: argparse.Namespace) -> None:
     from app.bootstrap import running
-    from app.domains.catalog.seed import seed_demo
+    from app.domains.catalog import seed_demo
 
     if not args.demo:
         raise ConfigError("say what to seed: `emporium seed --demo [--products N]`")
@@ -161,7 +169,7 @@ async def _seed(args: argparse.Namespace) -> None:
 
 async def _import(args: argparse.Namespace) -> int:
     from app.bootstrap import running
-    from app.domains.catalog.importer import import_file
+    from app.domains.catalog import CatalogError, import_file
 
     path = Path(args.file)
     if not await asyncio.to_thread(path.is_file):
@@ -169,7 +177,10 @@ async def _import(args: argparse.Namespace) -> int:
     async with running(_settings(), background=False) as rt:
         progress, update = _progress("importing")
         with progress:
-            report = await import_file(rt.db, path, progress=update)
+            try:
+                report = await import_file(rt.db, path, progress=update)
+            except CatalogError as exc:  # the whole file is unusable: one line, nothing written
+                raise ConfigError(f"{path}: {exc.message}") from None
     for err in report.errors:
         print(f"{path}:{err.line}: {err.reason}", file=sys.stderr)
     print(
@@ -258,10 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # long-running processes log what they do; one-shot commands print only their result
+    quiet = args.command in ("seed", "import", "schema")
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        level=os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    for noisy in ("alembic.runtime.plugins", "pgserver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pika logs every failed connection attempt with a traceback; dramatiq reports them too
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -16,6 +19,12 @@ from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.query import Query
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Expected errors are answers, not incidents: `format_error` logs the unexpected ones
+        with their request id, once."""
+
+
 def build_schema(
     *,
     max_depth: int = 12,
@@ -24,7 +33,7 @@ def build_schema(
     cache_size: int = 512,
 ) -> strawberry.Schema:
     """The schema with its guards: depth, alias and token limits; bounded parse/validation caches."""
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         types=[Product, ProductVariant, Category, Brand],
         # factories, not instances: an extension holds per-request state

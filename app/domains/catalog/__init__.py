@@ -18,6 +18,8 @@ from app.domains.catalog.entities import (
 )
 from app.domains.catalog.errors import CatalogError, DuplicateSku, InvalidProductData
 from app.domains.catalog.events import ProductChanged
+from app.domains.catalog.importer import ImportFileError, ImportReport, RowError, import_file
+from app.domains.catalog.seed import demo_stock, seed_demo
 from app.domains.catalog.service import *  # noqa: F403
 from app.domains.catalog.service import __all__ as _service_all
 
@@ -38,6 +40,12 @@ __all__ = [
     "ProductChanged",
     "ProductFilter",
     "ProductSortKey",
+    "ImportFileError",
+    "ImportReport",
+    "RowError",
+    "demo_stock",
+    "import_file",
+    "seed_demo",
     "SelectedOption",
     "Variant",
     *_service_all,

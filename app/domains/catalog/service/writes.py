@@ -163,6 +163,21 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
     }
     p = m.products
     existing = (await s.execute(sa.select(p.c.id).where(p.c.handle == draft.handle))).scalar()
+    # refuse before writing anything, so a failed upsert leaves no half-written product
+    taken = (
+        (
+            await s.execute(
+                sa.select(m.variants.c.sku).where(
+                    m.variants.c.sku.in_([x.sku for x in draft.variants]),
+                    m.variants.c.product_id != (existing if existing is not None else -1),
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if taken is not None:
+        raise DuplicateSku(f"SKU {taken!r} belongs to another product", "variants.sku")
     if existing is None:
         product_id = (
             await s.execute(insert(p).values(handle=draft.handle, **values).returning(p.c.id))
@@ -175,13 +190,6 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
 
     v = m.variants
     skus = [x.sku for x in draft.variants]
-    taken = (
-        (await s.execute(sa.select(v.c.sku).where(v.c.sku.in_(skus), v.c.product_id != product_id)))
-        .scalars()
-        .first()
-    )
-    if taken is not None:
-        raise DuplicateSku(f"SKU {taken!r} belongs to another product", "variants.sku")
     await s.execute(sa.delete(v).where(v.c.product_id == product_id, v.c.sku.not_in(skus)))
     rows = [
         {
