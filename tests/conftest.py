@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from app.domains import CONTEXTS_WITH_TABLES
 from app.main import create_app
@@ -15,6 +14,7 @@ from app.platform.db import Database
 from app.platform.migrate import migrate
 from app.platform.settings import Settings, load_settings
 from tests.fixtures.api import ApiClient
+from tests.fixtures.catalog_data import empty_catalog
 from tests.fixtures.services import TestServices, create_test_services, drop_test_services
 
 SPLIT = os.environ.get("EMPORIUM_TEST_SPLIT_CONTEXTS") == "1"
@@ -56,15 +56,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 @pytest.fixture
 async def clean_catalog(db: Database) -> Database:
     """An empty catalog (and outbox) for tests that count or page exactly."""
-    async with db.uow("catalog") as uow:
-        await uow.session.execute(
-            sa.text(
-                "TRUNCATE catalog.products, catalog.variants, catalog.images, "
-                "catalog.product_attributes, catalog.categories, catalog.brands, "
-                "catalog.outbox, catalog.inbox RESTART IDENTITY CASCADE"
-            )
-        )
-        await uow.commit()
+    await empty_catalog(db)
     return db
 
 

@@ -16,7 +16,7 @@ from app.domains import catalog
 from app.platform.ids import to_global_id
 from app.resolvers import catalog as resolve
 from app.resolvers.context import Context
-from app.schema.common import Edge, Money, Node, PageInfo, money, slice_list
+from app.schema.common import Edge, Money, Node, PageInfo, keyset_edges, money, slice_list
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -289,24 +289,16 @@ class ProductConnection:
 
     @classmethod
     def from_listing(cls, listing: resolve.ProductListing, currency: str) -> ProductConnection:
-        from app.platform.pagination import encode_cursor
-
-        kind = resolve.product_cursor_kind(listing.sort_key, listing.reverse)
         page = listing.page
-        edges = [
-            Edge(cursor=encode_cursor(kind, key), node=Product.from_domain(p, currency))
-            for p, key in zip(page.items, page.keys, strict=True)
-        ]
+        edges, page_info = keyset_edges(
+            resolve.product_cursor_kind(listing.sort_key, listing.reverse),
+            [Product.from_domain(p, currency) for p in page.items],
+            page.keys,
+            page.has_next_page,
+            page.has_previous_page,
+        )
         return cls(
-            _listing=listing,
-            edges=edges,
-            nodes=[e.node for e in edges],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            _listing=listing, edges=edges, nodes=[e.node for e in edges], page_info=page_info
         )
 
 

@@ -49,6 +49,23 @@ class Edge(Generic[T]):
     node: T
 
 
+def keyset_edges(
+    kind: str,
+    items: Sequence[T],
+    keys: Sequence[tuple[object, ...]],
+    has_next: bool,
+    has_previous: bool,
+) -> tuple[list[Edge[T]], PageInfo]:
+    """Edges and PageInfo for a keyset page: each cursor is the item's sort key."""
+    edges = [Edge(cursor=encode_cursor(kind, k), node=n) for n, k in zip(items, keys, strict=True)]
+    return edges, PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+
 def slice_list(
     kind: str,
     items: Sequence[T],

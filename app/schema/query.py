@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from app.domains import catalog
-from app.platform.pagination import encode_cursor
 from app.resolvers import catalog as resolve
 from app.resolvers.context import Context
 from app.schema.catalog import (
@@ -22,7 +21,7 @@ from app.schema.catalog import (
     ProductVariant,
     list_products,
 )
-from app.schema.common import Edge, Node, PageInfo
+from app.schema.common import Node, keyset_edges
 
 
 def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node | None:
@@ -85,20 +84,14 @@ class Query:
             parent_id=parent_id,
             top_level=top_level,
         )
-        edges = [
-            Edge(cursor=encode_cursor(kind, k), node=Category.from_domain(c))
-            for c, k in zip(page.items, page.keys, strict=True)
-        ]
-        return CategoryConnection(
-            edges=edges,
-            nodes=[e.node for e in edges],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        edges, page_info = keyset_edges(
+            kind,
+            [Category.from_domain(c) for c in page.items],
+            page.keys,
+            page.has_next_page,
+            page.has_previous_page,
         )
+        return CategoryConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
 
     @strawberry.field(description="One category by `id` or `handle`.")
     async def category(
