@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -33,14 +34,18 @@ def build_schema(
     cache_size: int = 512,
 ) -> strawberry.Schema:
     """The schema with its guards: depth, alias and token limits; bounded parse/validation caches."""
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     return Schema(
         query=Query,
         types=[Product, ProductVariant, Category, Brand],
-        # factories, not instances: an extension holds per-request state
+        # factories, not instances: an extension holds per-request state. The validation rules
+        # are built once and shared, so the validation cache (keyed by them) actually hits.
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
         ],
