@@ -1,0 +1,1 @@
+"""Benchmark runner: `python -m bench` (see bench/README.md)."""

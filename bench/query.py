@@ -1,0 +1,75 @@
+"""The catalog scenario: a storefront's product listing page, and a check that it works."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from bench.procs import BenchError
+
+PAGE_SIZE = 24
+
+PRODUCTS_QUERY = """
+query ProductListing {
+  products(first: 24) {
+    nodes {
+      id
+      title
+      handle
+      vendor
+      priceRange { minVariantPrice { amount currencyCode } }
+      featuredImage { url altText }
+      category { id title }
+      variants(first: 10) {
+        nodes {
+          id
+          sku
+          title
+          price { amount currencyCode }
+          compareAtPrice { amount }
+          selectedOptions { name value }
+        }
+      }
+    }
+  }
+}
+""".strip()
+
+
+def write_body(path: Path) -> Path:
+    """The POST body wrk sends, as a file (bench/wrk.lua reads it)."""
+    path.write_text(json.dumps({"query": PRODUCTS_QUERY, "operationName": "ProductListing"}))
+    return path
+
+
+def verify_catalog(base_url: str, body: Path) -> int:
+    """POST the query once; fail unless it returns 24 products and no errors. Returns the size."""
+    r = httpx.post(
+        f"{base_url}/graphql",
+        content=body.read_bytes(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    if r.status_code != 200:
+        raise BenchError(f"catalog query: HTTP {r.status_code}: {r.text[:1000]}")
+    data = r.json()
+    if data.get("errors"):
+        raise BenchError(f"catalog query returned errors: {json.dumps(data['errors'])[:1000]}")
+    nodes = ((data.get("data") or {}).get("products") or {}).get("nodes") or []
+    if len(nodes) != PAGE_SIZE:
+        raise BenchError(f"catalog query returned {len(nodes)} products, expected {PAGE_SIZE}")
+    missing = [k for k in ("featuredImage", "category") if nodes[0].get(k) is None]
+    if missing or not nodes[0]["variants"]["nodes"]:
+        print(
+            f"warning: first product lacks {missing or 'variants'}; the load is lighter", flush=True
+        )
+    return len(r.content)
+
+
+def verify_hello(base_url: str) -> int:
+    r = httpx.get(f"{base_url}/", timeout=10)
+    if r.status_code != 200 or r.json() != {"hello": "world"}:
+        raise BenchError(f"hello: HTTP {r.status_code}: {r.text[:200]}")
+    return len(r.content)

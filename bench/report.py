@@ -1,0 +1,80 @@
+"""The result file (bench/results/<date>-catalog.json) and the table printed at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import Result
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def machine(root: Path, wrk_version: str) -> dict[str, Any]:
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": _cpu_model(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "python_implementation": sys.implementation.name,
+        "git_commit": _git(root, "rev-parse", "HEAD"),
+        "git_dirty": bool(_git(root, "status", "--porcelain", "--untracked-files=no")),
+        "wrk": wrk_version,
+    }
+
+
+def scenarios(results: dict[str, Result]) -> dict[str, dict[str, Any]]:
+    """Per scenario figures, each with its ratio to the hello-world ceiling."""
+    hello = results["hello"].req_per_s
+    out: dict[str, dict[str, Any]] = {}
+    for name, r in results.items():
+        out[name] = {
+            **r.as_dict(),
+            "req_per_s": round(r.req_per_s, 2),
+            "ratio_to_hello": round(r.req_per_s / hello, 5) if hello else None,
+        }
+    return out
+
+
+def write(path: Path, doc: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def table(scen: dict[str, dict[str, Any]]) -> str:
+    head = (
+        f"{'scenario':<10} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, s in scen.items():
+        lines.append(
+            f"{name:<10} {s['req_per_s']:>10.1f} {s['p50_ms']:>9.2f} {s['p99_ms']:>9.2f} "
+            f"{s['errors']:>7} {s['requests']:>9}"
+        )
+    if "catalog" in scen and scen["catalog"]["ratio_to_hello"] is not None:
+        ratio = scen["catalog"]["ratio_to_hello"]
+        lines.append(f"catalog / hello = {ratio:.4f}  (1 : {1 / ratio:.0f})" if ratio else "")
+    return "\n".join(lines)
