@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -42,6 +43,9 @@ class Database:
                 pool_size=self._pool_size,
                 max_overflow=self._pool_size,
                 pool_pre_ping=False,
+                # JSONB columns decode with orjson: several times faster than the stdlib
+                json_serializer=lambda v: orjson.dumps(v).decode(),
+                json_deserializer=orjson.loads,
                 connect_args={"server_settings": {"application_name": "emporium"}},
             )
             event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
