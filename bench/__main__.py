@@ -121,6 +121,13 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
         results["hello"], extra["hello"] = _scenario(plan, srv, verify, srv.base_url + "/", None)
 
     port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers, "bench.inmemory:app")
+    with servers.serving("strawberry", cmd, port, "/", env, logs / "inmemory.log", ROOT) as srv:
+        verify = partial(query.verify_inmemory, srv.base_url, body)
+        url = srv.base_url + "/graphql"
+        results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
+
+    port = servers.free_port()
     cmd = servers.api_command(emporium, port, args.workers)
     with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
         verify = partial(query.verify_catalog, srv.base_url, body)

@@ -73,3 +73,14 @@ def verify_hello(base_url: str) -> int:
     if r.status_code != 200 or r.json() != {"hello": "world"}:
         raise BenchError(f"hello: HTTP {r.status_code}: {r.text[:200]}")
     return len(r.content)
+
+
+def verify_inmemory(base_url: str, body: Path) -> int:
+    """The in-memory ceiling answers the same query with 24 products and no errors."""
+    r = httpx.post(f"{base_url}/graphql", content=body.read_bytes(),
+                   headers={"content-type": "application/json"}, timeout=30)  # fmt: skip
+    data = r.json() if r.status_code == 200 else {}
+    nodes = (data.get("data") or {}).get("products", {}).get("nodes", [])
+    if data.get("errors") or len(nodes) != PAGE_SIZE:
+        raise BenchError(f"in-memory: HTTP {r.status_code}: {r.text[:300]}")
+    return len(r.content)

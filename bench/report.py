@@ -45,14 +45,17 @@ def machine(root: Path, wrk_version: str) -> dict[str, Any]:
 
 
 def scenarios(results: dict[str, Result]) -> dict[str, dict[str, Any]]:
-    """Per scenario figures, each with its ratio to the hello-world ceiling."""
+    """Per scenario figures, each with its ratios to the two ceilings: hello-world, and
+    strawberry answering the same query from memory."""
     hello = results["hello"].req_per_s
+    inmem = results["strawberry"].req_per_s if "strawberry" in results else 0.0
     out: dict[str, dict[str, Any]] = {}
     for name, r in results.items():
         out[name] = {
             **r.as_dict(),
             "req_per_s": round(r.req_per_s, 2),
             "ratio_to_hello": round(r.req_per_s / hello, 5) if hello else None,
+            "ratio_to_strawberry_in_memory": round(r.req_per_s / inmem, 4) if inmem else None,
         }
     return out
 
@@ -66,15 +69,19 @@ def write(path: Path, doc: dict[str, Any]) -> None:
 
 def table(scen: dict[str, dict[str, Any]]) -> str:
     head = (
-        f"{'scenario':<10} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}"
+        f"{'scenario':<11} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}"
     )
     lines = [head, "-" * len(head)]
     for name, s in scen.items():
         lines.append(
-            f"{name:<10} {s['req_per_s']:>10.1f} {s['p50_ms']:>9.2f} {s['p99_ms']:>9.2f} "
+            f"{name:<11} {s['req_per_s']:>10.1f} {s['p50_ms']:>9.2f} {s['p99_ms']:>9.2f} "
             f"{s['errors']:>7} {s['requests']:>9}"
         )
     if "catalog" in scen and scen["catalog"]["ratio_to_hello"] is not None:
         ratio = scen["catalog"]["ratio_to_hello"]
         lines.append(f"catalog / hello = {ratio:.4f}  (1 : {1 / ratio:.0f})" if ratio else "")
+    if "catalog" in scen and scen["catalog"].get("ratio_to_strawberry_in_memory"):
+        lines.append(
+            f"catalog / strawberry in memory = {scen['catalog']['ratio_to_strawberry_in_memory']:.3f}"
+        )
     return "\n".join(lines)

@@ -35,10 +35,10 @@ def api_command(emporium: str, port: int, workers: int) -> list[str]:
     return [emporium, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
 
 
-def hello_command(python: str, port: int, workers: int) -> list[str]:
+def hello_command(python: str, port: int, workers: int, app: str = "bench.hello:app") -> list[str]:
     # The same uvicorn settings `emporium serve` uses (see app/cli.py: cmd_serve).
     return [
-        python, "-m", "uvicorn", "bench.hello:app",
+        python, "-m", "uvicorn", app,
         "--host", HOST, "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log", "--lifespan", "on",
         "--timeout-graceful-shutdown", "10",
