@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import asyncpg
+import httpx
 import psutil
 import pytest
 
@@ -25,9 +30,32 @@ def leftovers(data_dir) -> list[str]:
     return found
 
 
+async def embedded_outbox(data_dir) -> tuple[int, int, int]:
+    """(outbox rows, sent rows, events the recorder handled) in the embedded database."""
+    conn = await asyncpg.connect(
+        host=str(data_dir / "postgres"), user="postgres", database="emporium"
+    )
+    try:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM catalog.outbox) AS total,"
+            " (SELECT count(*) FROM catalog.outbox WHERE sent_at IS NOT NULL) AS sent,"
+            " (SELECT count(*) FROM catalog.inbox WHERE consumer = 'tests.record') AS handled"
+        )
+        return row["total"], row["sent"], row["handled"]
+    finally:
+        await conn.close()
+
+
 def test_embedded_serve_seeds_once_serves_and_stops_cleanly(tmp_path):
     data_dir = tmp_path / "data"
-    env = {"DATABASE_URL": "", "REDIS_URL": "", "BROKER_URL": "", "LOG_LEVEL": "INFO"}
+    env = {
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "BROKER_URL": "",
+        "LOG_LEVEL": "INFO",
+        # the in-process relay and worker threads deliver the seed's events over Redis
+        "EXTRA_WORKER_MODULES": "tests.fixtures.recorder",
+    }
     with serve(["--demo", "--data-dir", str(data_dir)], env, tmp_path / "first.log") as server:
         body = server.query(PAGE)
         assert "errors" not in body, body
@@ -40,10 +68,17 @@ def test_embedded_serve_seeds_once_serves_and_stops_cleanly(tmp_path):
         assert all(n["variants"]["nodes"] and n["category"] for n in conn["nodes"])
         assert "GraphiQL: http://localhost:" in server.output()
         graphiql = server.url + "/graphql"
-        import httpx
-
         page = httpx.get(graphiql, headers={"accept": "text/html"}, timeout=10)
         assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+        # every ProductChanged the seed wrote is relayed and handled once, in this process
+        deadline = time.monotonic() + 60
+        while True:
+            outbox, sent, handled = asyncio.run(embedded_outbox(data_dir))
+            if outbox == sent == handled == total or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert (outbox, sent, handled) == (total, total, total), server.output()[-3000:]
     assert server.proc.returncode == 0, server.output()
     assert leftovers(data_dir) == [], "Ctrl-C left processes behind"
 
