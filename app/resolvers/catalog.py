@@ -67,16 +67,13 @@ async def products(
     reverse: bool,
 ) -> ProductListing:
     req = page_request(product_cursor_kind(sort_key, reverse), first, after, last, before)
-    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
-        page = await catalog.list_products(
-            uow, req, filter=filter, sort_key=sort_key, reverse=reverse
-        )
+    query = catalog.product_query(filter, req, sort_key, reverse)
+    page = await ctx.catalog.product_page.load(query)
     return ProductListing(page, filter, sort_key, reverse)
 
 
 async def count_products(ctx: Context, filter: catalog.ProductFilter) -> int:
-    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
-        return await catalog.count_products(uow, filter)
+    return await ctx.catalog.product_count.load(filter)  # type: ignore[no-any-return]
 
 
 def _one_of(id: str | None, handle: str | None) -> None:

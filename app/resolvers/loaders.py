@@ -42,3 +42,7 @@ class CatalogLoaders:
         self.category_by_handle = batch_loader(db, "catalog", catalog.categories_by_handles)
         self.children = batch_loader(db, "catalog", catalog.children_by_category_ids, list)
         self.brand = batch_loader(db, "catalog", catalog.brands_by_ids)
+        # listings and counts batch too: a page of categories with their products is
+        # one statement for the pages and one for the counts
+        self.product_page = batch_loader(db, "catalog", catalog.list_products_batch)
+        self.product_count = batch_loader(db, "catalog", catalog.count_products_batch)

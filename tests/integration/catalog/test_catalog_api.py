@@ -253,3 +253,54 @@ async def test_malformed_http_bodies_are_400_not_500(api):
     assert r.status_code == 400
     r = await api.http.post("/graphql", json={"query": 42})
     assert 400 <= r.status_code < 500
+
+
+CATEGORY_LISTINGS = """
+query($first: Int!) {
+  categories(first: $first) {
+    nodes {
+      handle
+      products(first: 3, sortKey: PRICE, reverse: true) {
+        totalCount
+        nodes { handle variants { nodes { sku } } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_nested_category_listings_batch_into_a_few_statements(api):
+    counts = {}
+    for size in (2, 8):
+        with api.count_statements() as seen:
+            r = await api.query(CATEGORY_LISTINGS, {"first": size})
+        cats = r.data["categories"]["nodes"]
+        assert len(cats) == size
+        counts[size] = len(seen)
+        # each nested listing is exactly what the root listing filtered by category gives
+        for cat in cats:
+            cid = (
+                await api.query(
+                    "query($h: String!) { category(handle: $h) { id } }", {"h": cat["handle"]}
+                )
+            ).data["category"]["id"]
+            alone = await listing(
+                api, first=3, sortKey="PRICE", reverse=True, filter={"categoryId": cid}
+            )
+            assert [n["handle"] for n in cat["products"]["nodes"]] == [
+                e["node"]["handle"] for e in alone.data["products"]["edges"]
+            ]
+            assert cat["products"]["totalCount"] == alone.data["products"]["totalCount"]
+    # categories, product pages, counts, variants: one statement each, for 2 or 8 categories
+    assert counts[2] == counts[8] == 4, counts
+
+
+async def test_a_bad_cursor_fails_only_the_listing_that_sent_it(api):
+    r = await api.query(
+        "{ ok: products(first: 2) { nodes { handle } } "
+        'bad: products(first: 2, after: "nope") { nodes { handle } } }'
+    )
+    # the cursor is checked before batching, so only the field that sent it fails
+    assert r.codes == ["INVALID_CURSOR"]
+    assert r.errors[0]["path"] == ["bad"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -285,6 +286,75 @@ def _filter_conditions(f: ProductFilter) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    """One product listing: filter, page and order, with the cursor already checked.
+
+    Hashable, so a request's listings (the root's and every category's) batch into one
+    statement through a DataLoader.
+    """
+
+    filter: ProductFilter
+    page: PageRequest
+    sort_key: ProductSortKey = ProductSortKey.ID
+    reverse: bool = False
+
+
+def product_query(
+    filter: ProductFilter,
+    page: PageRequest,
+    sort_key: ProductSortKey = ProductSortKey.ID,
+    reverse: bool = False,
+) -> ProductQuery:
+    """Check the page's cursors against the sort order (raises PaginationError)."""
+    casts = _product_casts(sort_key)
+    return ProductQuery(
+        filter,
+        PageRequest(
+            limit=page.limit,
+            forward=page.forward,
+            after=_cast_key(page.after, casts, "after") if page.after is not None else None,
+            before=_cast_key(page.before, casts, "before") if page.before is not None else None,
+        ),
+        sort_key,
+        reverse,
+    )
+
+
+def _product_keys(sort_key: ProductSortKey) -> tuple[Any, ...]:
+    p = m.products.c
+    return (p.id,) if sort_key is ProductSortKey.ID else (p[sort_key.value], p.id)
+
+
+def _product_casts(sort_key: ProductSortKey) -> tuple[Any, ...]:
+    return (int,) if sort_key is ProductSortKey.ID else (_SORT_CASTS[sort_key], int)
+
+
+async def list_products_batch(
+    uow: UnitOfWork, queries: Sequence[ProductQuery]
+) -> dict[ProductQuery, Page[Product]]:
+    """Keyset pages of visible products for many listings in one statement (UNION ALL)."""
+    branches = []
+    for i, q in enumerate(queries):
+        sel = _keyset_select(
+            sa.select(*_PRODUCT_COLS), _filter_conditions(q.filter), _product_keys(q.sort_key),
+            q.page, reverse=q.reverse, tag=i,
+        )  # fmt: skip
+        if sel is not None:
+            branches.append(sel)
+    rows_by_query: dict[int, list[Any]] = defaultdict(list)
+    if branches:
+        stmt = branches[0] if len(branches) == 1 else _union(branches)
+        for r in await uow.session.execute(stmt):
+            rows_by_query[r._q].append(r)
+    out: dict[ProductQuery, Page[Product]] = {}
+    for i, q in enumerate(queries):
+        rows = sorted(rows_by_query.get(i, []), key=lambda r: r._rn)
+        rows, keys, has_more = _keyset_page(rows, _product_keys(q.sort_key), q.page)
+        out[q] = _page([_product(r) for r in rows], keys, has_more, q.page)
+    return out
+
+
 async def list_products(
     uow: UnitOfWork,
     page: PageRequest,
@@ -294,27 +364,36 @@ async def list_products(
     reverse: bool = False,
 ) -> Page[Product]:
     """A keyset page of visible products: stable under inserts, O(page) at any depth."""
-    p = m.products.c
-    sort_col = p[sort_key.value]
-    key_cols: tuple[Any, ...] = (sort_col, p.id) if sort_key is not ProductSortKey.ID else (p.id,)
-    casts = (_SORT_CASTS[sort_key], int) if sort_key is not ProductSortKey.ID else (int,)
-    rows, keys, has_more = await _keyset(
-        uow,
-        sa.select(*_PRODUCT_COLS),
-        _filter_conditions(filter),
-        key_cols,
-        casts,
-        page,
-        reverse=reverse,
-    )
-    return _page([_product(r) for r in rows], keys, has_more, page)
+    q = product_query(filter, page, sort_key, reverse)
+    return (await list_products_batch(uow, [q]))[q]
+
+
+async def count_products_batch(
+    uow: UnitOfWork, filters: Sequence[ProductFilter]
+) -> dict[ProductFilter, int]:
+    """How many visible products match each filter, in one statement."""
+    if not filters:
+        return {}
+    branches = [
+        sa.select(sa.literal(i).label("_q"), sa.func.count().label("n"))
+        .select_from(m.products)
+        .where(*_filter_conditions(f))
+        for i, f in enumerate(filters)
+    ]
+    stmt = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    counts = {r._q: int(r.n) for r in await uow.session.execute(stmt)}
+    return {f: counts.get(i, 0) for i, f in enumerate(filters)}
 
 
 async def count_products(uow: UnitOfWork, filter: ProductFilter) -> int:
-    result = await uow.session.execute(
-        sa.select(sa.func.count()).select_from(m.products).where(*_filter_conditions(filter))
-    )
-    return int(result.scalar_one())
+    return (await count_products_batch(uow, [filter]))[filter]
+
+
+def _union(branches: list[sa.Select[Any]]) -> sa.Select[Any]:
+    # each branch keeps its own ORDER BY/LIMIT inside a subquery; `_rn` restores its order
+    subs = [b.subquery() for b in branches]
+    union = sa.union_all(*[sa.select(sub) for sub in subs]).subquery()
+    return sa.select(union)
 
 
 def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tuple[Any, ...]:
@@ -333,6 +412,51 @@ def _bad() -> Any:
     raise ValueError
 
 
+def _keyset_select(
+    query: sa.Select[Any],
+    conds: list[sa.ColumnElement[bool]],
+    key_cols: tuple[Any, ...],
+    page: PageRequest,
+    *,
+    reverse: bool = False,
+    tag: int = 0,
+) -> sa.Select[Any] | None:
+    """Rows after/before a (checked) key in (reversed) key order, one extra to tell if more
+    exist; tagged with `_q` (which listing) and `_rn` (position). None for an empty page."""
+    if page.limit == 0:
+        return None
+    where = list(conds)
+    ascending = page.forward != reverse
+    tuple_cols = sa.tuple_(*key_cols)
+    if page.after is not None:
+        after = sa.tuple_(*page.after)
+        where.append(tuple_cols < after if reverse else tuple_cols > after)
+    if page.before is not None:
+        before = sa.tuple_(*page.before)
+        where.append(tuple_cols > before if reverse else tuple_cols < before)
+    order = [c.asc() if ascending else c.desc() for c in key_cols]
+    return (
+        query.add_columns(
+            sa.literal(tag).label("_q"), sa.func.row_number().over(order_by=order).label("_rn")
+        )
+        .where(*where)
+        .order_by(*order)
+        .limit(page.limit + 1)
+    )
+
+
+def _keyset_page(
+    rows: list[Any], key_cols: tuple[Any, ...], page: PageRequest
+) -> tuple[list[Any], list[tuple[object, ...]], bool]:
+    """The page's rows in display order, their cursor keys, and whether more exist."""
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if not page.forward:
+        rows.reverse()
+    keys = [tuple(_json_key(r._mapping[c.name]) for c in key_cols) for r in rows]
+    return rows, keys, has_more
+
+
 async def _keyset(
     uow: UnitOfWork,
     query: sa.Select[Any],
@@ -340,33 +464,16 @@ async def _keyset(
     key_cols: tuple[Any, ...],
     casts: Sequence[Any],
     page: PageRequest,
-    *,
-    reverse: bool = False,
 ) -> tuple[list[Any], list[tuple[object, ...]], bool]:
-    """Rows after/before a key, in (reversed) key order; one extra row tells if more exist."""
-    where = list(conds)
-    ascending = page.forward != reverse
-    tuple_cols = sa.tuple_(*key_cols)
-    if page.after is not None:
-        after = _cast_key(page.after, casts, "after")
-        where.append(tuple_cols < sa.tuple_(*after) if reverse else tuple_cols > sa.tuple_(*after))
-    if page.before is not None:
-        before = _cast_key(page.before, casts, "before")
-        where.append(
-            tuple_cols > sa.tuple_(*before) if reverse else tuple_cols < sa.tuple_(*before)
-        )
-    order = [c.asc() if ascending else c.desc() for c in key_cols]
-    if page.limit == 0:
-        return [], [], False
-    rows = list(
-        await uow.session.execute(query.where(*where).order_by(*order).limit(page.limit + 1))
+    checked = PageRequest(
+        limit=page.limit,
+        forward=page.forward,
+        after=_cast_key(page.after, casts, "after") if page.after is not None else None,
+        before=_cast_key(page.before, casts, "before") if page.before is not None else None,
     )
-    has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    if not page.forward:
-        rows.reverse()
-    keys = [tuple(_json_key(r._mapping[c.name]) for c in key_cols) for r in rows]
-    return rows, keys, has_more
+    sel = _keyset_select(query, conds, key_cols, checked)
+    rows = list(await uow.session.execute(sel)) if sel is not None else []
+    return _keyset_page(rows, key_cols, checked)
 
 
 def _json_key(v: object) -> object:
