@@ -1,0 +1,44 @@
+"""/healthz says the process is up; /readyz says whether its engines are reachable."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+
+pytestmark = pytest.mark.integration
+
+
+async def test_ready_when_everything_is_reachable(api):
+    r = await api.http.get("/readyz")
+    assert r.status_code == 200
+    assert r.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok", "broker": "ok"},
+    }
+    assert (await api.http.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_not_ready_when_redis_is_gone(api, monkeypatch):
+    runtime = api.http._transport.app.state.runtime  # type: ignore[attr-defined]
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    monkeypatch.setattr(runtime, "redis", dead)
+    r = await api.http.get("/readyz")
+    assert r.status_code == 503
+    body = r.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["redis"].startswith("error") and body["checks"]["database"] == "ok"
+    # still alive: a load balancer must not restart it for a dependency's outage
+    assert (await api.http.get("/healthz")).status_code == 200
+    await dead.aclose()
+
+
+async def test_every_response_carries_a_request_id(api):
+    r = await api.http.get("/healthz", headers={"x-request-id": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    assert len((await api.http.get("/healthz")).headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_graphql_requests(api):
+    await api.query("{ products(first: 1) { totalCount } }")
+    text = (await api.http.get("/metrics")).text
+    assert 'emporium_http_requests_total{path="/graphql",status="200"}' in text
