@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import dramatiq
 from dramatiq import Worker
@@ -73,12 +74,14 @@ async def preflight(settings: Settings, contexts: tuple[str, ...] = CONTEXTS_WIT
 
 
 async def seed_if_empty(db: Database) -> None:
-    async with db.uow(catalog.CONTEXT) as uow:
-        empty = await catalog.product_count(uow) == 0
-    if empty:
-        log.info("seeding the demo catalog (first start)")
-        n = await catalog.seed_demo(db)
-        log.info("seeded %d demo products", n)
+    """Seed the demo catalog once, even when several replicas start together."""
+    async with db.exclusive(catalog.CONTEXT, "emporium.seed-demo"):
+        async with db.uow(catalog.CONTEXT) as uow:
+            empty = await catalog.product_count(uow) == 0
+        if empty:
+            log.info("seeding the demo catalog (first start)")
+            n = await catalog.seed_demo(db)
+            log.info("seeded %d demo products", n)
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +139,7 @@ async def running(
                     CONTEXTS_WITH_TABLES,
                     routes.publish,
                     interval=settings.relay_interval,
+                    retention=timedelta(days=settings.outbox_retention_days),
                     stop=stop,
                 )
             )

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,7 @@ async def _relay(args: argparse.Namespace) -> None:
             CONTEXTS_WITH_TABLES,
             rt.routes.publish,
             interval=settings.relay_interval,
+            retention=timedelta(days=settings.outbox_retention_days),
             stop=stop,
         )
 

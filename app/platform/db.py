@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -67,6 +69,17 @@ class Database:
         return UnitOfWork(
             self._readers[self._settings.database_url_for(context)], context, readonly=True
         )
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, context: str, name: str) -> AsyncIterator[None]:
+        """Hold the Postgres advisory lock `name`: one holder at a time across every replica."""
+        async with self.engine(context).connect() as conn:
+            await conn.execute(sa.text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": name})
+            try:
+                yield
+            finally:
+                await conn.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
+                await conn.commit()
 
     def on_statement(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Observe every SQL statement (the query-count tests use it); returns an undo."""

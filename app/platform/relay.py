@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +68,23 @@ async def relay_batch(
     return sent
 
 
+async def prune(db: Database, contexts: Sequence[str], older_than: timedelta) -> int:
+    """Delete sent outbox rows and inbox records older than `older_than`; returns how many.
+
+    An inbox record only has to outlive redeliveries of its event (minutes), so a retention
+    of days keeps both tables small without weakening deduplication.
+    """
+    removed = 0
+    for context in contexts:
+        outbox, inbox = messaging_tables(context)
+        async with db.engine(context).begin() as conn:
+            cutoff = sa.func.now() - older_than
+            r1 = await conn.execute(sa.delete(outbox).where(outbox.c.sent_at < cutoff))
+            r2 = await conn.execute(sa.delete(inbox).where(inbox.c.handled_at < cutoff))
+            removed += (r1.rowcount or 0) + (r2.rowcount or 0)
+    return removed
+
+
 def _publish_all(publish: Publish, envelopes: list[dict[str, Any]]) -> None:
     for envelope in envelopes:
         publish(envelope)
@@ -78,9 +97,20 @@ async def run_relay(
     *,
     interval: float,
     stop: asyncio.Event,
+    retention: timedelta = timedelta(days=7),
+    prune_every: float = 300.0,
 ) -> None:
-    """Relay until `stop` is set; sleeps `interval` only when the outbox was empty."""
+    """Relay until `stop` is set; sleeps `interval` only when the outbox was empty, and
+    prunes what is older than `retention` every `prune_every` seconds."""
+    next_prune = time.monotonic()
     while not stop.is_set():
+        if time.monotonic() >= next_prune:
+            next_prune = time.monotonic() + prune_every
+            try:
+                if removed := await prune(db, contexts, retention):
+                    log.info("pruned %d outbox/inbox rows older than %s", removed, retention)
+            except Exception:
+                log.exception("pruning the outbox failed; retrying later")
         try:
             sent = await relay_batch(db, contexts, publish)
         except Exception:

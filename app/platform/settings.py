@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     embedded_worker_threads: int = Field(default=2, ge=1)
     relay_interval: float = Field(default=0.2, gt=0)
+    outbox_retention_days: float = Field(default=7, gt=0)
     queue_prefix: str = ""
     seed_demo: bool = False
     # comma-separated modules with `register(broker, routes, settings)`: custom consumers

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import orjson
@@ -18,10 +19,11 @@ from dramatiq import Worker
 from redis.asyncio import Redis
 
 from app import workers
+from app.bootstrap import seed_if_empty
 from app.domains import catalog
 from app.platform.broker import build_broker
 from app.platform.db import Database
-from app.platform.relay import relay_batch
+from app.platform.relay import prune, relay_batch
 from app.platform.settings import Settings
 from tests.fixtures import recorder
 
@@ -233,3 +235,58 @@ async def test_concurrent_relays_send_each_event_exactly_once(clean_catalog):
     assert sorted(sent) == sorted({str(r.event_id) for r in await outbox_rows(db)})
     assert len(sent) == total == sum(per_relay)
     assert sum(1 for n in per_relay if n) > 1, "only one relay did any work; nothing overlapped"
+
+
+async def test_pruning_drops_only_old_sent_rows_and_old_inbox_records(clean_catalog):
+    db = clean_catalog
+    async with db.uow("catalog") as uow:
+        for n in range(4):
+            uow.emit(catalog.ProductChanged(product_id=n, handle=f"p-{n}", change="updated"))
+        await uow.commit()
+    rows = await outbox_rows(db)
+    old_sent, new_sent, old_unsent = rows[0].event_id, rows[1].event_id, rows[2].event_id
+    async with db.uow("catalog") as uow:
+        s = uow.session
+        await s.execute(
+            sa.text(
+                "UPDATE catalog.outbox SET sent_at = now() - interval '8 days' WHERE event_id = :e"
+            ),
+            {"e": old_sent},
+        )
+        await s.execute(
+            sa.text("UPDATE catalog.outbox SET sent_at = now() WHERE event_id = :e"),
+            {"e": new_sent},
+        )
+        await s.execute(
+            sa.text(
+                "UPDATE catalog.outbox SET occurred_at = now() - interval '30 days' WHERE event_id = :e"
+            ),
+            {"e": old_unsent},
+        )
+        await uow.claim("tests.old", str(old_sent))
+        await uow.claim("tests.new", str(new_sent))
+        await s.execute(
+            sa.text(
+                "UPDATE catalog.inbox SET handled_at = now() - interval '8 days' WHERE consumer = 'tests.old'"
+            )
+        )
+        await uow.commit()
+    assert await prune(db, ["catalog"], timedelta(days=7)) == 2
+    left = {r.event_id for r in await outbox_rows(db)}
+    assert old_sent not in left and {new_sent, old_unsent} <= left  # unsent rows are never pruned
+    async with db.uow("catalog") as uow:
+        consumers = (
+            (await uow.session.execute(sa.text("SELECT consumer FROM catalog.inbox")))
+            .scalars()
+            .all()
+        )
+    assert consumers == ["tests.new"]
+
+
+async def test_replicas_starting_together_seed_the_demo_catalog_once(clean_catalog):
+    db = clean_catalog
+    await asyncio.gather(seed_if_empty(db), seed_if_empty(db), seed_if_empty(db))
+    async with db.uow("catalog") as uow:
+        assert await catalog.product_count(uow) == 240
+    # seeded once: one `created` event per product, no second pass of `updated` ones
+    assert [r.payload["change"] for r in await outbox_rows(db)] == ["created"] * 240
