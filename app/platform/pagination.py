@@ -5,11 +5,25 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import orjson
 
+T = TypeVar("T")
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing: the items, each one's keyset position (for its cursor), and
+    whether there is more on either side."""
+
+    items: list[T]
+    keys: list[tuple[object, ...]]
+    has_next_page: bool
+    has_previous_page: bool
 
 
 class PaginationError(ValueError):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Generic, TypeVar
 
-T = TypeVar("T")
+# listings hand out the platform's Page
+from app.platform.pagination import Page as Page
 
 
 class ProductSortKey(Enum):
@@ -105,12 +105,3 @@ class ProductFilter:
     attributes: tuple[AttributeFilter, ...] = ()
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    # keyset position of each item, for cursors
-    keys: list[tuple[object, ...]]
-    has_next_page: bool
-    has_previous_page: bool

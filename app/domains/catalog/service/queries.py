@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,8 @@ from app.domains.catalog.entities import (
     Variant,
 )
 from app.platform.db import UnitOfWork
-from app.platform.pagination import PageRequest, PaginationError
+from app.platform.keyset import check_page, keyset_rows, keyset_select, page_of, union_pages
+from app.platform.pagination import PageRequest
 
 _PRODUCT_COLS = (
     m.products.c.id,
@@ -237,10 +238,11 @@ async def list_categories(
         conds.append(c.parent_id.is_(None))
     key_cols = (c.depth, c.position, c.title, c.id)
     casts = (int, int, str, int)
-    rows, keys, has_more = await _keyset(
-        uow, sa.select(*_CATEGORY_COLS), conds, key_cols, casts, page
-    )
-    return _page([_category(r) for r in rows], keys, has_more, page)
+    checked = check_page(page, casts)
+    sel = keyset_select(sa.select(*_CATEGORY_COLS), conds, key_cols, checked)
+    rows = list(await uow.session.execute(sel)) if sel is not None else []
+    items, keys, has_more = keyset_rows(rows, key_cols, checked)
+    return page_of([_category(r) for r in items], keys, has_more, checked)
 
 
 _SORT_CASTS: dict[ProductSortKey, Any] = {
@@ -307,18 +309,7 @@ def product_query(
     reverse: bool = False,
 ) -> ProductQuery:
     """Check the page's cursors against the sort order (raises PaginationError)."""
-    casts = _product_casts(sort_key)
-    return ProductQuery(
-        filter,
-        PageRequest(
-            limit=page.limit,
-            forward=page.forward,
-            after=_cast_key(page.after, casts, "after") if page.after is not None else None,
-            before=_cast_key(page.before, casts, "before") if page.before is not None else None,
-        ),
-        sort_key,
-        reverse,
-    )
+    return ProductQuery(filter, check_page(page, _product_casts(sort_key)), sort_key, reverse)
 
 
 def _product_keys(sort_key: ProductSortKey) -> tuple[Any, ...]:
@@ -336,7 +327,7 @@ async def list_products_batch(
     """Keyset pages of visible products for many listings in one statement (UNION ALL)."""
     branches = []
     for i, q in enumerate(queries):
-        sel = _keyset_select(
+        sel = keyset_select(
             sa.select(*_PRODUCT_COLS), _filter_conditions(q.filter), _product_keys(q.sort_key),
             q.page, reverse=q.reverse, tag=i,
         )  # fmt: skip
@@ -344,14 +335,14 @@ async def list_products_batch(
             branches.append(sel)
     rows_by_query: dict[int, list[Any]] = defaultdict(list)
     if branches:
-        stmt = branches[0] if len(branches) == 1 else _union(branches)
+        stmt = branches[0] if len(branches) == 1 else union_pages(branches)
         for r in await uow.session.execute(stmt):
             rows_by_query[r._q].append(r)
     out: dict[ProductQuery, Page[Product]] = {}
     for i, q in enumerate(queries):
         rows = sorted(rows_by_query.get(i, []), key=lambda r: r._rn)
-        rows, keys, has_more = _keyset_page(rows, _product_keys(q.sort_key), q.page)
-        out[q] = _page([_product(r) for r in rows], keys, has_more, q.page)
+        rows, keys, has_more = keyset_rows(rows, _product_keys(q.sort_key), q.page)
+        out[q] = page_of([_product(r) for r in rows], keys, has_more, q.page)
     return out
 
 
@@ -387,106 +378,3 @@ async def count_products_batch(
 
 async def count_products(uow: UnitOfWork, filter: ProductFilter) -> int:
     return (await count_products_batch(uow, [filter]))[filter]
-
-
-def _union(branches: list[sa.Select[Any]]) -> sa.Select[Any]:
-    # each branch keeps its own ORDER BY/LIMIT inside a subquery; `_rn` restores its order
-    subs = [b.subquery() for b in branches]
-    union = sa.union_all(*[sa.select(sub) for sub in subs]).subquery()
-    return sa.select(union)
-
-
-def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tuple[Any, ...]:
-    if len(key) != len(casts):
-        raise PaginationError("INVALID_CURSOR", field, f"`{field}` does not fit this sort order")
-    try:
-        return tuple(
-            cast(v) if not isinstance(v, bool) else _bad()
-            for cast, v in zip(casts, key, strict=True)
-        )
-    except (TypeError, ValueError, InvalidOperation):
-        raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor") from None
-
-
-def _bad() -> Any:
-    raise ValueError
-
-
-def _keyset_select(
-    query: sa.Select[Any],
-    conds: list[sa.ColumnElement[bool]],
-    key_cols: tuple[Any, ...],
-    page: PageRequest,
-    *,
-    reverse: bool = False,
-    tag: int = 0,
-) -> sa.Select[Any] | None:
-    """Rows after/before a (checked) key in (reversed) key order, one extra to tell if more
-    exist; tagged with `_q` (which listing) and `_rn` (position). None for an empty page."""
-    if page.limit == 0:
-        return None
-    where = list(conds)
-    ascending = page.forward != reverse
-    tuple_cols = sa.tuple_(*key_cols)
-    if page.after is not None:
-        after = sa.tuple_(*page.after)
-        where.append(tuple_cols < after if reverse else tuple_cols > after)
-    if page.before is not None:
-        before = sa.tuple_(*page.before)
-        where.append(tuple_cols > before if reverse else tuple_cols < before)
-    order = [c.asc() if ascending else c.desc() for c in key_cols]
-    return (
-        query.add_columns(
-            sa.literal(tag).label("_q"), sa.func.row_number().over(order_by=order).label("_rn")
-        )
-        .where(*where)
-        .order_by(*order)
-        .limit(page.limit + 1)
-    )
-
-
-def _keyset_page(
-    rows: list[Any], key_cols: tuple[Any, ...], page: PageRequest
-) -> tuple[list[Any], list[tuple[object, ...]], bool]:
-    """The page's rows in display order, their cursor keys, and whether more exist."""
-    has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    if not page.forward:
-        rows.reverse()
-    keys = [tuple(_json_key(r._mapping[c.name]) for c in key_cols) for r in rows]
-    return rows, keys, has_more
-
-
-async def _keyset(
-    uow: UnitOfWork,
-    query: sa.Select[Any],
-    conds: list[sa.ColumnElement[bool]],
-    key_cols: tuple[Any, ...],
-    casts: Sequence[Any],
-    page: PageRequest,
-) -> tuple[list[Any], list[tuple[object, ...]], bool]:
-    checked = PageRequest(
-        limit=page.limit,
-        forward=page.forward,
-        after=_cast_key(page.after, casts, "after") if page.after is not None else None,
-        before=_cast_key(page.before, casts, "before") if page.before is not None else None,
-    )
-    sel = _keyset_select(query, conds, key_cols, checked)
-    rows = list(await uow.session.execute(sel)) if sel is not None else []
-    return _keyset_page(rows, key_cols, checked)
-
-
-def _json_key(v: object) -> object:
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, datetime):
-        return v.isoformat()
-    return v
-
-
-def _page(
-    items: list[Any], keys: list[tuple[object, ...]], has_more: bool, page: PageRequest
-) -> Page[Any]:
-    if page.forward:
-        return Page(items, keys, has_next_page=has_more, has_previous_page=page.after is not None)
-    return Page(items, keys, has_next_page=page.before is not None, has_previous_page=has_more)
