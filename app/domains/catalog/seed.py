@@ -1,7 +1,7 @@
 """A deterministic demo catalog: same seed, same products, byte for byte.
 
 Generation is pure (`demo_drafts`); `seed_demo` writes the drafts through the same
-`upsert_product` use case as every other write, so re-seeding updates instead of
+`upsert_products` use case as every other write, so re-seeding updates instead of
 duplicating and every product announces itself on the outbox.
 """
 
@@ -20,7 +20,7 @@ from app.domains.catalog.service import (
     ProductDraft,
     VariantDraft,
     slugify,
-    upsert_product,
+    upsert_products,
 )
 from app.platform.db import Database
 
@@ -494,8 +494,7 @@ async def seed_demo(
     async def flush() -> None:
         nonlocal written
         async with db.uow(_CONTEXT) as uow:
-            for draft in batch:
-                await upsert_product(uow, draft)
+            await upsert_products(uow, batch)
             await uow.commit()
         written += len(batch)
         batch.clear()

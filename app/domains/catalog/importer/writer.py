@@ -1,6 +1,6 @@
 """`import_file`: pick the parser by file type and write products in batches.
 
-Writing goes through `upsert_product`, `batch_size` products per transaction; a product
+Writing goes through `upsert_products`, `batch_size` products per transaction; a product
 the database refuses costs only that product.
 """
 
@@ -22,7 +22,7 @@ from app.domains.catalog.importer.fields import (
     RowError,
 )
 from app.domains.catalog.importer.jsonl_rows import parse_jsonl
-from app.domains.catalog.service import upsert_product
+from app.domains.catalog.service import upsert_product, upsert_products
 from app.platform.db import Database
 
 _CONTEXT = "catalog"  # the package's CONTEXT; a literal so the package may import this module
@@ -77,7 +77,7 @@ async def import_file(
 async def _write(db: Database, batch: list[ParsedProduct], report: ImportReport) -> None:
     async with db.uow(_CONTEXT) as uow:
         try:
-            results = [await upsert_product(uow, p.draft) for p in batch]
+            results = await upsert_products(uow, [p.draft for p in batch])
             await uow.commit()
         except _PRODUCT_FAILURES:
             await uow.rollback()

@@ -27,6 +27,7 @@ from app.domains.catalog.service.writes import (
     product_count,
     slugify,
     upsert_product,
+    upsert_products,
     validate_draft,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "products_by_ids",
     "slugify",
     "upsert_product",
+    "upsert_products",
     "validate_draft",
     "variants_by_ids",
     "variants_by_product_ids",

@@ -99,15 +99,26 @@ def validate_draft(d: ProductDraft) -> None:
             raise InvalidProductData("image URL must be http(s) or a path", f"images[{i}].url")
 
 
-async def ensure_brand(uow: UnitOfWork, name: str) -> int:
-    handle = slugify(name)
+async def ensure_brands(uow: UnitOfWork, names: Sequence[str]) -> dict[str, int]:
+    """Brand ids by name, creating the missing ones (two statements for any number)."""
+    if not names:
+        return {}
+    by_handle = {slugify(n): n for n in names}
     b = m.brands
     await uow.session.execute(
-        insert(b).values(handle=handle, name=name).on_conflict_do_nothing(index_elements=["handle"])
+        insert(b)
+        .values([{"handle": h, "name": n} for h, n in by_handle.items()])
+        .on_conflict_do_nothing(index_elements=["handle"])
     )
-    return int(
-        (await uow.session.execute(sa.select(b.c.id).where(b.c.handle == handle))).scalar_one()
+    rows = await uow.session.execute(
+        sa.select(b.c.id, b.c.handle).where(b.c.handle.in_(list(by_handle)))
     )
+    ids = {r.handle: r.id for r in rows}
+    return {n: ids[slugify(n)] for n in names}
+
+
+async def ensure_brand(uow: UnitOfWork, name: str) -> int:
+    return (await ensure_brands(uow, [name]))[name]
 
 
 async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | None:
@@ -138,62 +149,84 @@ async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | 
 
 
 async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, bool]:
-    """Create or replace the product with this handle (variants matched by SKU).
+    """Create or replace the product with this handle; see `upsert_products`."""
+    return (await upsert_products(uow, [draft]))[0]
 
-    Returns (product id, created). Emits `catalog.ProductChanged.v1`; the caller commits.
+
+async def upsert_products(
+    uow: UnitOfWork, drafts: Sequence[ProductDraft]
+) -> list[tuple[int, bool]]:
+    """Create or replace products by handle, variants matched by SKU, set-based: a batch
+    costs about ten statements however many products it holds.
+
+    Returns (product id, created) per draft, in order. Every rule is checked before anything
+    is written, so a refused batch leaves nothing behind. Emits `catalog.ProductChanged.v1`
+    per product; the caller commits.
     """
-    validate_draft(draft)
+    if not drafts:
+        return []
+    for d in drafts:
+        validate_draft(d)
+    handles = [d.handle for d in drafts]
+    if len(set(handles)) != len(handles):
+        dup = next(h for h in handles if handles.count(h) > 1)
+        raise InvalidProductData(f"handle {dup!r} appears twice in one batch", "handle")
+    all_skus = [v.sku for d in drafts for v in d.variants]
+    if len(set(all_skus)) != len(all_skus):
+        dup = next(x for x in all_skus if all_skus.count(x) > 1)
+        raise DuplicateSku(f"SKU {dup!r} appears in two products", "variants.sku")
     s = uow.session
-    brand_id = await ensure_brand(uow, draft.brand) if draft.brand else None
-    category_id = (
-        await ensure_category_path(uow, draft.category_path) if draft.category_path else None
-    )
-    prices = [v.price for v in draft.variants]
-    values = {
-        "title": draft.title.strip(),
-        "description_html": draft.description_html,
-        "product_type": draft.product_type,
-        "tags": list(draft.tags),
-        "brand_id": brand_id,
-        "vendor": draft.brand or "",
-        "category_id": category_id,
-        "status": draft.status,
-        "min_price": min(prices),
-        "max_price": max(prices),
-    }
-    p = m.products
-    existing = (await s.execute(sa.select(p.c.id).where(p.c.handle == draft.handle))).scalar()
-    # refuse before writing anything, so a failed upsert leaves no half-written product
-    taken = (
-        (
-            await s.execute(
-                sa.select(m.variants.c.sku).where(
-                    m.variants.c.sku.in_([x.sku for x in draft.variants]),
-                    m.variants.c.product_id != (existing if existing is not None else -1),
-                )
-            )
-        )
-        .scalars()
-        .first()
-    )
-    if taken is not None:
-        raise DuplicateSku(f"SKU {taken!r} belongs to another product", "variants.sku")
-    if existing is None:
-        product_id = (
-            await s.execute(insert(p).values(handle=draft.handle, **values).returning(p.c.id))
-        ).scalar_one()
-    else:
-        product_id = existing
-        await s.execute(
-            sa.update(p).where(p.c.id == product_id).values(updated_at=sa.func.now(), **values)
-        )
+    p, v = m.products, m.variants
 
-    v = m.variants
-    skus = [x.sku for x in draft.variants]
-    await s.execute(sa.delete(v).where(v.c.product_id == product_id, v.c.sku.not_in(skus)))
+    existing = {
+        r.handle: r.id
+        for r in await s.execute(sa.select(p.c.id, p.c.handle).where(p.c.handle.in_(handles)))
+    }
+    owner_of_sku = {d_v.sku: existing.get(d.handle) for d in drafts for d_v in d.variants}
+    for r in await s.execute(sa.select(v.c.sku, v.c.product_id).where(v.c.sku.in_(all_skus))):
+        if owner_of_sku[r.sku] != r.product_id:
+            raise DuplicateSku(f"SKU {r.sku!r} belongs to another product", "variants.sku")
+
+    brands = await ensure_brands(uow, sorted({d.brand for d in drafts if d.brand}))
+    categories: dict[tuple[str, ...], int | None] = {}
+    for d in drafts:
+        if d.category_path and d.category_path not in categories:
+            categories[d.category_path] = await ensure_category_path(uow, d.category_path)
+
     rows = [
         {
-            "product_id": product_id,
+            "handle": d.handle,
+            "title": d.title.strip(),
+            "description_html": d.description_html,
+            "product_type": d.product_type,
+            "tags": list(d.tags),
+            "brand_id": brands.get(d.brand) if d.brand else None,
+            "vendor": d.brand or "",
+            "category_id": categories.get(d.category_path) if d.category_path else None,
+            "status": d.status,
+            "min_price": min(x.price for x in d.variants),
+            "max_price": max(x.price for x in d.variants),
+        }
+        for d in drafts
+    ]
+    stmt = insert(p).values(rows)
+    upserted = await s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["handle"],
+            set_={
+                **{c: stmt.excluded[c] for c in rows[0] if c != "handle"},
+                "updated_at": sa.func.now(),
+            },
+        ).returning(p.c.id, p.c.handle)
+    )
+    ids = {r.handle: r.id for r in upserted}
+    product_ids = [ids[h] for h in handles]
+
+    # variants: drop the ones no longer listed, upsert the rest by SKU
+    await s.execute(sa.delete(v).where(v.c.product_id.in_(product_ids), v.c.sku.not_in(all_skus)))
+    variant_rows = [
+        {
+            "product_id": ids[d.handle],
             "sku": x.sku,
             "title": x.title or " / ".join(val for _, val in x.options) or "Default Title",
             "options": [{"name": n, "value": val} for n, val in x.options],
@@ -202,57 +235,49 @@ async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, boo
             "weight_grams": x.weight_grams,
             "position": i,
         }
-        for i, x in enumerate(draft.variants)
+        for d in drafts
+        for i, x in enumerate(d.variants)
     ]
-    stmt = insert(v).values(rows)
+    vstmt = insert(v).values(variant_rows)
     await s.execute(
-        stmt.on_conflict_do_update(
+        vstmt.on_conflict_do_update(
             index_elements=["sku"],
-            set_={
-                c: stmt.excluded[c]
-                for c in (
-                    "title",
-                    "options",
-                    "price",
-                    "compare_at_price",
-                    "weight_grams",
-                    "position",
-                )
-            },
+            set_={c: vstmt.excluded[c] for c in variant_rows[0] if c not in ("sku", "product_id")},
         )
     )
 
-    await s.execute(sa.delete(m.images).where(m.images.c.product_id == product_id))
-    if draft.images:
-        await s.execute(
-            m.images.insert(),
-            [
-                {
-                    "product_id": product_id,
-                    "url": i.url,
-                    "alt": i.alt,
-                    "position": n,
-                    "width": i.width,
-                    "height": i.height,
-                }
-                for n, i in enumerate(draft.images)
-            ],
-        )
+    # images and attributes are replaced whole
+    await s.execute(sa.delete(m.images).where(m.images.c.product_id.in_(product_ids)))
+    image_rows = [
+        {"product_id": ids[d.handle], "url": i.url, "alt": i.alt, "position": n,
+         "width": i.width, "height": i.height}
+        for d in drafts
+        for n, i in enumerate(d.images)
+    ]  # fmt: skip
+    if image_rows:
+        await s.execute(m.images.insert(), image_rows)
     a = m.product_attributes
-    await s.execute(sa.delete(a).where(a.c.product_id == product_id))
-    attrs = sorted(set(draft.attributes) | {o for x in draft.variants for o in x.options})
-    if attrs:
-        await s.execute(
-            a.insert(), [{"product_id": product_id, "name": n, "value": val} for n, val in attrs]
+    await s.execute(sa.delete(a).where(a.c.product_id.in_(product_ids)))
+    attr_rows = [
+        {"product_id": ids[d.handle], "name": n, "value": val}
+        for d in drafts
+        for n, val in sorted(set(d.attributes) | {o for x in d.variants for o in x.options})
+    ]
+    if attr_rows:
+        await s.execute(a.insert(), attr_rows)
+
+    out = []
+    for d in drafts:
+        created = d.handle not in existing
+        uow.emit(
+            ProductChanged(
+                product_id=ids[d.handle],
+                handle=d.handle,
+                change="created" if created else "updated",
+            )
         )
-    uow.emit(
-        ProductChanged(
-            product_id=product_id,
-            handle=draft.handle,
-            change="created" if existing is None else "updated",
-        )
-    )
-    return product_id, existing is None
+        out.append((ids[d.handle], created))
+    return out
 
 
 async def product_count(uow: UnitOfWork) -> int:
