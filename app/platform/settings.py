@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     relay_interval: float = Field(default=0.2, gt=0)
     outbox_retention_days: float = Field(default=7, gt=0)
     queue_prefix: str = ""
+    # storefronts call the API from the browser on their own origins; auth is by header
+    # token, not cookie, so any origin is safe by default. Comma-separated to restrict.
+    cors_allow_origins: str = "*"
     seed_demo: bool = False
     # comma-separated modules with `register(broker, routes, settings)`: custom consumers
     extra_worker_modules: str = ""

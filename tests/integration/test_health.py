@@ -42,3 +42,24 @@ async def test_metrics_count_graphql_requests(api):
     await api.query("{ products(first: 1) { totalCount } }")
     text = (await api.http.get("/metrics")).text
     assert 'emporium_http_requests_total{path="/graphql",status="200"}' in text
+
+
+async def test_browsers_on_other_origins_may_call_the_api(api):
+    pre = await api.http.options(
+        "/graphql",
+        headers={
+            "origin": "https://shop.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
+    assert pre.status_code == 200
+    assert pre.headers["access-control-allow-origin"] in ("*", "https://shop.example")
+    assert "POST" in pre.headers["access-control-allow-methods"]
+    r = await api.http.post(
+        "/graphql",
+        json={"query": "{ products(first: 1) { totalCount } }"},
+        headers={"origin": "https://shop.example"},
+    )
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "x-request-id" in r.headers["access-control-expose-headers"]
