@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_aliases=s.max_aliases,
         max_tokens=s.max_tokens,
         cache_size=s.parser_cache_size,
+        max_cost=s.max_query_cost,
     )
     graphql = GraphQLApp(schema, graphql_ide="graphiql")
     metrics = Metrics()

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, ge=2, le=64)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=4000, ge=100)
+    max_query_cost: int = Field(default=50_000, ge=100)
     parser_cache_size: int = Field(default=512, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
     embedded_worker_threads: int = Field(default=2, ge=1)

@@ -33,6 +33,7 @@ _VALIDATION_CODES = (
     ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
     ("aliases found", "TOO_MANY_ALIASES"),
     ("Document contains more than", "QUERY_TOO_LARGE"),
+    ("exceeds the maximum cost", "QUERY_TOO_COSTLY"),
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
 )
 
@@ -67,7 +68,7 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     if error.path:
         out["path"] = error.path
-    ext: dict[str, Any] = {"code": code}
+    ext: dict[str, Any] = {**(error.extensions or {}), "code": code}
     field = getattr(error.original_error, "field", None)
     if field:
         ext["field"] = field

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from app.schema.catalog import Brand, Category, Product, ProductVariant
+from app.schema.cost import QueryCostLimiter
 from app.schema.query import Query
 
 
@@ -32,8 +33,10 @@ def build_schema(
     max_aliases: int = 30,
     max_tokens: int = 4000,
     cache_size: int = 512,
+    max_cost: int = 50_000,
 ) -> strawberry.Schema:
-    """The schema with its guards: depth, alias and token limits; bounded parse/validation caches."""
+    """The schema with its guards: depth, alias, token and cost limits; bounded parse and
+    validation caches."""
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
@@ -48,6 +51,8 @@ def build_schema(
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
+            # after the validation cache: only a valid document is costed
+            lambda: QueryCostLimiter(max_cost=max_cost),
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

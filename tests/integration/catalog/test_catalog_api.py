@@ -304,3 +304,17 @@ async def test_a_bad_cursor_fails_only_the_listing_that_sent_it(api):
     # the cursor is checked before batching, so only the field that sent it fails
     assert r.codes == ["INVALID_CURSOR"]
     assert r.errors[0]["path"] == ["bad"]
+
+
+async def test_a_query_that_could_return_millions_is_refused_before_it_runs(api):
+    amplifying = "{ products(first: 100) { nodes { variants { nodes { product { variants { nodes { id } } } } } } } }"
+    with api.count_statements() as seen:
+        r = await api.query(amplifying)
+    assert r.codes == ["QUERY_TOO_COSTLY"]
+    ext = r.errors[0]["extensions"]
+    assert ext["cost"] > ext["maxCost"] == 50_000
+    assert seen == []  # refused before execution: no SQL ran
+    # the same shape with small pages is fine, and variables are costed as sent
+    q = "query($n: Int) { products(first: $n) { nodes { variants(first: $n) { nodes { product { id } } } } } }"
+    assert (await api.query(q, {"n": 5})).data["products"]["nodes"]
+    assert (await api.query(q, {"n": 100})).codes == []  # 100 × 100 × 2 ≈ 20k: allowed
