@@ -22,8 +22,8 @@ from prometheus_client import (
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -31,6 +31,7 @@ from strawberry.types import ExecutionResult
 
 from app.bootstrap import running
 from app.domains import CONTEXTS_WITH_TABLES
+from app.graphiql import MOUNT, assets_app, graphiql_html
 from app.platform.broker import ping_broker
 from app.platform.runtime import Runtime
 from app.platform.settings import Settings, load_settings
@@ -56,6 +57,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        return HTMLResponse(graphiql_html())
 
 
 class RequestIdMiddleware:
@@ -166,8 +170,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 print(f"\n  Emporium is ready. GraphiQL: {where}\n", flush=True)
             yield
 
+    assets = assets_app()
     app = Starlette(
         routes=[
+            *([Mount(MOUNT, app=assets, name="graphiql-assets")] if assets else []),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
