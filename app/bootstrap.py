@@ -65,12 +65,15 @@ async def preflight(settings: Settings, contexts: tuple[str, ...] = CONTEXTS_WIT
         finally:
             await redis.aclose()
     if settings.broker_url:
+        broker = build_broker(settings.broker_url)
         try:
-            await asyncio.to_thread(ping_broker, build_broker(settings.broker_url))
+            await asyncio.to_thread(ping_broker, broker)
         except Exception as exc:
             raise ConfigError(
                 f"cannot reach the broker at BROKER_URL: {exc or type(exc).__name__}"
             ) from None
+        finally:
+            broker.close()
 
 
 async def seed_if_empty(db: Database) -> None:
