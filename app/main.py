@@ -33,6 +33,7 @@ from app.bootstrap import running
 from app.domains import CONTEXTS_WITH_TABLES
 from app.graphiql import MOUNT, assets_app, graphiql_html
 from app.platform.broker import ping_broker
+from app.platform.logs import configure_logging, request_id_var
 from app.platform.runtime import Runtime
 from app.platform.settings import Settings, load_settings
 from app.resolvers.context import Context
@@ -79,6 +80,7 @@ class RequestIdMiddleware:
                 rid = v.decode("latin-1")[:64]
         rid = rid or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        token = request_id_var.set(rid)
         started = time.perf_counter()
         status = 500
 
@@ -92,6 +94,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            request_id_var.reset(token)
             if scope["type"] == "http":
                 self.metrics.observe(scope["path"], status, time.perf_counter() - started)
 
@@ -147,6 +150,9 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The app; engines, pools and the broker are built in its lifespan, not here."""
     s = settings or load_settings()
+    if not logging.getLogger().handlers:
+        # a uvicorn worker process starts with no logging set up: same setup as the CLI's
+        configure_logging(s.log_level, s.log_format)
     schema = build_schema(
         max_depth=s.max_query_depth,
         max_aliases=s.max_aliases,

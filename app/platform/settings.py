@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="dev-insecure-change-me", min_length=8)
     currency_code: str = "USD"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     # GraphQL guards
     max_query_depth: int = Field(default=12, ge=2, le=64)
     max_aliases: int = Field(default=30, ge=1)
