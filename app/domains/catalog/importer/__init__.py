@@ -1,7 +1,7 @@
 """Bulk product import from a Shopify-style CSV (one row per variant) or JSON Lines.
 
 Parsing is pure and streaming (a product is held in memory only until its rows end);
-writing goes through `upsert_product`, `batch_size` products per transaction. A bad
+writing goes through `upsert_products`, `batch_size` products per transaction. A bad
 row is reported with its line number and skipped; it never stops the good ones.
 
 `fields` holds the shared types and value parsers, `csv_rows` and `jsonl_rows` the two
