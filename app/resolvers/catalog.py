@@ -39,8 +39,8 @@ def product_filter(
     if len(attributes) > MAX_ATTRIBUTE_FILTERS:
         raise bad_input("filter.attributes", f"at most {MAX_ATTRIBUTE_FILTERS} attribute filters")
     for name, bound in (("filter.price.min", min_price), ("filter.price.max", max_price)):
-        if bound is not None and (not bound.is_finite() or bound < 0):
-            raise bad_input(name, "a price bound must be a non-negative number")
+        if bound is not None and (not bound.is_finite() or not 0 <= bound <= catalog.MAX_PRICE):
+            raise bad_input(name, f"a price bound must be a number from 0 to {catalog.MAX_PRICE}")
     cat = (
         from_global_id(category_id, "Category", field="filter.categoryId")[1]
         if category_id is not None

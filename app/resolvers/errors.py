@@ -44,10 +44,13 @@ def error_code(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, _EXPECTED):
         return str(original.code)
-    if original is None:
+    if error.path is None:
+        # raised before any resolver ran: the request itself is wrong, not the server
         for needle, code in _VALIDATION_CODES:
             if needle in error.message:
                 return code
+        if error.message.startswith("Variable '$"):
+            return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
     return "INTERNAL_SERVER_ERROR"
 

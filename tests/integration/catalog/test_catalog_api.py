@@ -213,6 +213,11 @@ async def test_nested_variant_pagination(api):
         ("{ product { id } }", None, "BAD_USER_INPUT"),
         ('{ products(filter: {categoryId: "x"}) { totalCount } }', None, "INVALID_ID"),
         ('{ products(filter: {price: {min: "-1"}}) { totalCount } }', None, "BAD_USER_INPUT"),
+        ('{ products(filter: {price: {min: "1e400"}}) { totalCount } }', None, "BAD_USER_INPUT"),
+        ('{ products(filter: {price: {max: "NaN"}}) { totalCount } }', None, "BAD_USER_INPUT"),
+        ("query($f: Int) { products(first: $f) { totalCount } }", {"f": "abc"}, "BAD_USER_INPUT"),
+        ("query($f: Int!) { products(first: $f) { totalCount } }", None, "BAD_USER_INPUT"),
+        ("mutation { nothing }", None, "GRAPHQL_VALIDATION_FAILED"),
         ("{ products(first: 1) { edges { node { nope } } } }", None, "GRAPHQL_VALIDATION_FAILED"),
         ("{ products(first: 1) { edges { node { id } }", None, "GRAPHQL_PARSE_FAILED"),
         (

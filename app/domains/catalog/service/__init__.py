@@ -20,6 +20,7 @@ from app.domains.catalog.service.queries import (
     variants_by_product_ids,
 )
 from app.domains.catalog.service.writes import (
+    MAX_PRICE,
     ImageDraft,
     ProductDraft,
     VariantDraft,
@@ -32,6 +33,7 @@ from app.domains.catalog.service.writes import (
 )
 
 __all__ = [
+    "MAX_PRICE",
     "ImageDraft",
     "ProductDraft",
     "ProductQuery",
