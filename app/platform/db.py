@@ -98,6 +98,16 @@ class Database:
         self._readers.clear()
 
 
+def is_data_error(exc: BaseException | None) -> bool:
+    """Postgres refused a value the request carried (SQLSTATE class 22: out of range,
+    invalid text such as a NUL byte, …): the client's error, not the server's."""
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None
+    )
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
 class UnitOfWork:
     """One transaction in one context's schema, with the events it will announce.
 

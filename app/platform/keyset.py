@@ -30,9 +30,24 @@ def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tupl
         # bool is an int to Python, never to a cursor we wrote
         if any(isinstance(v, bool) for v in key):
             raise ValueError
-        return tuple(cast(v) for cast, v in zip(casts, key, strict=True))
+        values = tuple(cast(v) for cast, v in zip(casts, key, strict=True))
+        if not all(_storable(v) for v in values):
+            raise ValueError
+        return values
     except (TypeError, ValueError, InvalidOperation):
         raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor") from None
+
+
+def _storable(v: object) -> bool:
+    """A value Postgres can compare with a key column: a bigint, a finite number, text
+    without NUL. Anything else never came from a cursor we wrote."""
+    if isinstance(v, int):
+        return -(2**63) <= v < 2**63
+    if isinstance(v, Decimal):
+        return v.is_finite() and abs(v) < Decimal("1e15")
+    if isinstance(v, str):
+        return "\x00" not in v
+    return True
 
 
 def keyset_select(

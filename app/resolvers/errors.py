@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
+from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
 
@@ -52,12 +53,17 @@ def error_code(error: GraphQLError) -> str:
         if error.message.startswith("Variable '$"):
             return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
+    if is_data_error(original):
+        return "BAD_USER_INPUT"
     return "INTERNAL_SERVER_ERROR"
 
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     code = error_code(error)
     out: dict[str, Any] = {"message": error.message}
+    if code == "BAD_USER_INPUT" and is_data_error(error.original_error):
+        # Postgres's own wording names internals; say what the client can act on
+        out["message"] = "A value in the request is out of range or not valid text"
     if code == "INTERNAL_SERVER_ERROR":
         # never leak internals; the log has the traceback under the same request id
         log.error(

@@ -218,6 +218,14 @@ async def test_nested_variant_pagination(api):
         ("query($f: Int) { products(first: $f) { totalCount } }", {"f": "abc"}, "BAD_USER_INPUT"),
         ("query($f: Int!) { products(first: $f) { totalCount } }", None, "BAD_USER_INPUT"),
         ("mutation { nothing }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ category(handle: "\\u0000") { id } }', None, "BAD_USER_INPUT"),
+        ('{ products(filter: {brand: "a\\u0000"}) { totalCount } }', None, "BAD_USER_INPUT"),
+        # a hand-made cursor whose id is past bigint
+        (
+            '{ products(first: 1, after: "WyJwcm9kdWN0czpJRDowIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwMF0") { totalCount } }',
+            None,
+            "INVALID_CURSOR",
+        ),
         ("{ products(first: 1) { edges { node { nope } } } }", None, "GRAPHQL_VALIDATION_FAILED"),
         ("{ products(first: 1) { edges { node { id } }", None, "GRAPHQL_PARSE_FAILED"),
         (

@@ -11,7 +11,19 @@ def test_cursor_values_are_cast_to_the_sort_keys_types():
     assert page.after == (Decimal("12.50"), 7)
 
 
-@pytest.mark.parametrize("key", [("12.50",), ("abc", 7), (True, 7), ("1.00", "x"), (None, 1)])
+@pytest.mark.parametrize(
+    "key",
+    [
+        ("12.50",),
+        ("abc", 7),
+        (True, 7),
+        ("1.00", "x"),
+        (None, 1),
+        ("1.00", 2**63),  # beyond bigint
+        ("NaN", 1),
+        ("1e400", 1),
+    ],
+)
 def test_a_cursor_that_does_not_fit_the_order_is_invalid(key):
     with pytest.raises(PaginationError) as e:
         check_page(PageRequest(5, False, before=key), (Decimal, int))
@@ -23,3 +35,9 @@ def test_page_flags_follow_the_direction():
     assert fwd.has_next_page and fwd.has_previous_page
     back = page_of([1], [(1,)], False, PageRequest(1, False, before=(2,)))
     assert back.has_next_page and not back.has_previous_page
+
+
+def test_text_keys_cannot_carry_a_nul_byte():
+    assert check_page(PageRequest(2, True, after=("Shirt", 1)), (str, int)).after == ("Shirt", 1)
+    with pytest.raises(PaginationError):
+        check_page(PageRequest(2, True, after=("Sh\x00irt", 1)), (str, int))
