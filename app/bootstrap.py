@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 
 import dramatiq
@@ -148,12 +148,26 @@ async def running(
             )
         yield runtime
     finally:
+        # Every step runs even if the one before it failed or was cancelled (a second
+        # Ctrl-C cancels the lifespan): nothing may be left running, above all the engines.
         stop.set()
-        if relay_task is not None:
-            await relay_task
+        await _step(_wait_task(relay_task))
         if worker is not None:
-            await asyncio.to_thread(worker.stop)
+            await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:
-            await runtime.close()
+            await _step(runtime.close())
         if engines is not None:
-            await asyncio.to_thread(engines.stop)
+            await _step(asyncio.to_thread(engines.stop))
+
+
+async def _wait_task(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _step(work: Awaitable[object]) -> None:
+    try:
+        await work
+    except (Exception, asyncio.CancelledError):
+        log.exception("shutdown step failed; going on with the rest")
