@@ -128,13 +128,10 @@ async def nodes(ctx: Context, ids: Sequence[str]) -> list[tuple[str, Any] | None
     if len(ids) > MAX_NODES:
         raise bad_input("ids", f"at most {MAX_NODES} ids per request", "PAGE_SIZE_EXCEEDED")
     parsed = [from_global_id(gid, *_NODE_LOADERS) for gid in ids]
-    loaded = [await_node(ctx, t, pk) for t, pk in parsed]
+    # every load is issued before any is awaited, so each type is one batch
+    loaded = [_NODE_LOADERS[t](ctx).load(pk) for t, pk in parsed]
     out: list[tuple[str, Any] | None] = []
     for (type_name, _), fut in zip(parsed, loaded, strict=True):
         obj = await fut
         out.append((type_name, obj) if obj is not None else None)
     return out
-
-
-def await_node(ctx: Context, type_name: str, pk: int) -> Any:
-    return _NODE_LOADERS[type_name](ctx).load(pk)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiodataloader import DataLoader
 
 from app.domains import catalog
 from app.platform.db import Database, UnitOfWork
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 def batch_loader(
@@ -32,17 +29,18 @@ def batch_loader(
 
 class CatalogLoaders:
     def __init__(self, db: Database) -> None:
-        self.product = batch_loader(db, "catalog", catalog.products_by_ids)
-        self.product_by_handle = batch_loader(db, "catalog", catalog.products_by_handles)
-        self.variants = batch_loader(db, "catalog", catalog.variants_by_product_ids, list)
-        self.variant = batch_loader(db, "catalog", catalog.variants_by_ids)
-        self.images = batch_loader(db, "catalog", catalog.images_by_product_ids, list)
-        self.attributes = batch_loader(db, "catalog", catalog.attributes_by_product_ids, list)
-        self.category = batch_loader(db, "catalog", catalog.categories_by_ids)
-        self.category_by_handle = batch_loader(db, "catalog", catalog.categories_by_handles)
-        self.children = batch_loader(db, "catalog", catalog.children_by_category_ids, list)
-        self.brand = batch_loader(db, "catalog", catalog.brands_by_ids)
+        ctx = catalog.CONTEXT
+        self.product = batch_loader(db, ctx, catalog.products_by_ids)
+        self.product_by_handle = batch_loader(db, ctx, catalog.products_by_handles)
+        self.variants = batch_loader(db, ctx, catalog.variants_by_product_ids, list)
+        self.variant = batch_loader(db, ctx, catalog.variants_by_ids)
+        self.images = batch_loader(db, ctx, catalog.images_by_product_ids, list)
+        self.attributes = batch_loader(db, ctx, catalog.attributes_by_product_ids, list)
+        self.category = batch_loader(db, ctx, catalog.categories_by_ids)
+        self.category_by_handle = batch_loader(db, ctx, catalog.categories_by_handles)
+        self.children = batch_loader(db, ctx, catalog.children_by_category_ids, list)
+        self.brand = batch_loader(db, ctx, catalog.brands_by_ids)
         # listings and counts batch too: a page of categories with their products is
         # one statement for the pages and one for the counts
-        self.product_page = batch_loader(db, "catalog", catalog.list_products_batch)
-        self.product_count = batch_loader(db, "catalog", catalog.count_products_batch)
+        self.product_page = batch_loader(db, ctx, catalog.list_products_batch)
+        self.product_count = batch_loader(db, ctx, catalog.count_products_batch)

@@ -346,19 +346,6 @@ async def list_products_batch(
     return out
 
 
-async def list_products(
-    uow: UnitOfWork,
-    page: PageRequest,
-    *,
-    filter: ProductFilter,
-    sort_key: ProductSortKey = ProductSortKey.ID,
-    reverse: bool = False,
-) -> Page[Product]:
-    """A keyset page of visible products: stable under inserts, O(page) at any depth."""
-    q = product_query(filter, page, sort_key, reverse)
-    return (await list_products_batch(uow, [q]))[q]
-
-
 async def count_products_batch(
     uow: UnitOfWork, filters: Sequence[ProductFilter]
 ) -> dict[ProductFilter, int]:
@@ -374,7 +361,3 @@ async def count_products_batch(
     stmt = branches[0] if len(branches) == 1 else sa.union_all(*branches)
     counts = {r._q: int(r.n) for r in await uow.session.execute(stmt)}
     return {f: counts.get(i, 0) for i, f in enumerate(filters)}
-
-
-async def count_products(uow: UnitOfWork, filter: ProductFilter) -> int:
-    return (await count_products_batch(uow, [filter]))[filter]

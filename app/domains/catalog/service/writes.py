@@ -117,10 +117,6 @@ async def ensure_brands(uow: UnitOfWork, names: Sequence[str]) -> dict[str, int]
     return {n: ids[slugify(n)] for n in names}
 
 
-async def ensure_brand(uow: UnitOfWork, name: str) -> int:
-    return (await ensure_brands(uow, [name]))[name]
-
-
 async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | None:
     """The category at the end of a title path ("Apparel > Men"), creating what is missing."""
     c = m.categories
