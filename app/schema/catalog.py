@@ -115,7 +115,7 @@ class ProductVariant(Node):
         return cls(
             _v=v,
             id=strawberry.ID(to_global_id("ProductVariant", v.id)),
-            sku=v.sku,
+            sku=v.sku or "",
             title=v.title,
             price=money(v.price, currency),
             compare_at_price=money(v.compare_at_price, currency)
@@ -179,9 +179,9 @@ class Product(Node):
             id=strawberry.ID(to_global_id("Product", p.id)),
             handle=p.handle,
             title=p.title,
-            description_html=p.description_html,
-            vendor=p.vendor,
-            product_type=p.product_type,
+            description_html=p.description_html or "",
+            vendor=p.vendor or "",
+            product_type=p.product_type or "",
             tags=list(p.tags),
             created_at=p.created_at,
             updated_at=p.updated_at,
@@ -194,7 +194,7 @@ class Product(Node):
 
     @strawberry.field(description="The description as plain text.")
     def description(self) -> str:
-        return " ".join(html.unescape(_TAGS.sub(" ", self._p.description_html)).split())
+        return " ".join(html.unescape(_TAGS.sub(" ", self._p.description_html or "")).split())
 
     @strawberry.field
     async def variants(

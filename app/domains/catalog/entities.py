@@ -30,12 +30,12 @@ class SelectedOption:
 class Variant:
     id: int
     product_id: int
-    sku: str
+    sku: str | None  # optional: without one a variant is known by its product and options
     title: str
     options: tuple[SelectedOption, ...]
     price: Decimal
     compare_at_price: Decimal | None
-    weight_grams: int
+    weight_grams: Decimal
     position: int
 
 
@@ -44,7 +44,7 @@ class Image:
     id: int
     product_id: int
     url: str
-    alt: str
+    alt: str | None
     position: int
     width: int | None
     height: int | None
@@ -79,10 +79,11 @@ class Product:
     id: int
     handle: str
     title: str
-    description_html: str
-    product_type: str
+    # None where the merchant gave none (never "")
+    description_html: str | None
+    product_type: str | None
     tags: tuple[str, ...]
-    vendor: str
+    vendor: str | None
     brand_id: int | None
     category_id: int | None
     status: str

@@ -14,14 +14,21 @@ categories = sa.Table(
     "categories",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    # unique, for URLs: the slugs of the path joined, with a suffix when that is taken
     sa.Column("handle", sa.Text, nullable=False, unique=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("parent_id", sa.BigInteger, sa.ForeignKey("categories.id"), index=True),
+    # a category is found by (parent, slug): "Home > Kitchen > Knives" is not "Home > Kitchen
+    # Knives" even though both join to the handle home-kitchen-knives
+    sa.Column("slug", sa.Text, nullable=False),
     # materialised path of ids, "/1/5/9/": descendants are a prefix match
     sa.Column("path", sa.Text, nullable=False, index=True),
     sa.Column("depth", sa.Integer, nullable=False, server_default="0"),
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint(
+        "parent_id", "slug", name="categories_parent_slug", postgresql_nulls_not_distinct=True
+    ),
 )
 
 brands = sa.Table(
@@ -38,11 +45,12 @@ products = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("handle", sa.Text, nullable=False, unique=True),
     sa.Column("title", sa.Text, nullable=False),
-    sa.Column("description_html", sa.Text, nullable=False, server_default=""),
-    sa.Column("product_type", sa.Text, nullable=False, server_default=""),
+    # NULL is "not given"; an empty string is never stored for these
+    sa.Column("description_html", sa.Text),
+    sa.Column("product_type", sa.Text),
     sa.Column("tags", sa.ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("brand_id", sa.BigInteger, sa.ForeignKey("brands.id"), index=True),
-    sa.Column("vendor", sa.Text, nullable=False, server_default=""),
+    sa.Column("vendor", sa.Text),
     sa.Column("category_id", sa.BigInteger, sa.ForeignKey("categories.id"), index=True),
     sa.Column("status", sa.Text, nullable=False, server_default="ACTIVE"),
     # denormalised from the variants so PRICE sorting and price filters use an index
@@ -71,16 +79,24 @@ variants = sa.Table(
         sa.ForeignKey("products.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    sa.Column("sku", sa.Text, nullable=False, unique=True),
+    # a variant is identified by its SKU when it has one, else by (product, options)
+    sa.Column("sku", sa.Text, unique=True),
     sa.Column("title", sa.Text, nullable=False),
     # [{"name": "Color", "value": "Red"}, …] in the product's option order
     sa.Column("options", JSONB, nullable=False, server_default="[]"),
     sa.Column("price", MONEY, nullable=False),
     sa.Column("compare_at_price", MONEY),
-    sa.Column("weight_grams", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("weight_grams", sa.Numeric(12, 3), nullable=False, server_default="0"),
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("price >= 0", name="variant_price_nonnegative"),
     sa.Index("variants_product", "product_id", "position"),
+    sa.Index(
+        "variants_product_options_without_sku",
+        "product_id",
+        "options",
+        unique=True,
+        postgresql_where=sa.text("sku IS NULL"),
+    ),
 )
 
 images = sa.Table(
@@ -94,7 +110,7 @@ images = sa.Table(
         nullable=False,
     ),
     sa.Column("url", sa.Text, nullable=False),
-    sa.Column("alt", sa.Text, nullable=False, server_default=""),
+    sa.Column("alt", sa.Text),
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.Column("width", sa.Integer),
     sa.Column("height", sa.Integer),

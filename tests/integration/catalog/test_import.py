@@ -218,7 +218,8 @@ async def test_jsonl_import(clean_catalog: Database, tmp_path: Path) -> None:
     assert stove.variants == [("STOVE-1", Decimal("49.50"), None, (), 0)]
     assert stove.category == ["Outdoor", "Camping"]
 
-    # a changed file updates in place: new price, a variant gone, nothing duplicated
+    # a changed file updates in place: new price, a variant gone, nothing duplicated; the
+    # keys it leaves out (compare_at_price, weight_grams, images, …) keep their values
     changed = tmp_path / "changed.jsonl"
     changed.write_text(
         '{"handle": "trail-tent", "title": "Ultralight Trail Tent", "variants": '
@@ -227,7 +228,11 @@ async def test_jsonl_import(clean_catalog: Database, tmp_path: Path) -> None:
     again = await import_file(db, changed)
     assert (again.created, again.updated, again.errors) == (0, 1, [])
     tent = await load(db, "trail-tent")
-    assert tent.variants == [("TENT-2P", Decimal("229.00"), None, (("Capacity", "2-Person"),), 0)]
+    assert tent.variants == [
+        ("TENT-2P", Decimal("229.00"), Decimal("299.00"), (("Capacity", "2-Person"),), 1200)
+    ]
+    assert tent.images == [("/static/demo/trail-tent-1.jpg", "Tent pitched")]
+    assert tent.category == ["Outdoor", "Camping", "Tents"]
     assert await scalar(db, "SELECT count(*) FROM catalog.products") == 3
     assert (await outbox_handles(db))[-1] == "trail-tent"
 

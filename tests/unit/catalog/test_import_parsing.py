@@ -86,9 +86,12 @@ def test_parse_grams() -> None:
     assert parse_grams(None) == 0
     assert parse_grams("250") == 250
     assert parse_grams(" 250.0 ") == 250
+    # Shopify writes weights converted from ounces: fractions are kept to the milligram
+    assert parse_grams("226.796185") == Decimal("226.796")
+    assert parse_grams("2.5") == Decimal("2.5")
     for bad, reason in (
         ("heavy", 'bad weight_grams "heavy"'),
-        ("2.5", 'bad weight_grams "2.5"'),
+        ("Infinity", 'bad weight_grams "Infinity"'),
         ("-3", 'negative weight_grams "-3"'),
     ):
         with pytest.raises(ValueError, match=reason):
@@ -229,15 +232,15 @@ def test_malformed_rows() -> None:
         "short,Short\n"
         "long,Long,,,,,,,L-1,1.00,,,,,,surplus\n"
         "trailing,Trailing commas are fine,,,,,,,T-1,1.00,,,,,,,\n"
-        "nobody,Nobody,,,,,,,,3.00,,,,,\n"
+        "nobody,Nobody,,,,,,,,3.00,,,,,\n"  # no SKU: allowed, keyed by its options
         "bytes,Bytes \udcff,,,,,,,B-1,1.00,,,,,\n"
     )
-    assert [p.draft.handle for p in products] == ["trailing"]
+    assert [p.draft.handle for p in products] == ["trailing", "nobody"]
+    assert products[1].draft.variants[0].sku is None
     assert errors == [
         RowError(2, "missing handle"),
         RowError(3, "missing column(s) sku, price"),
         RowError(4, "row has 16 fields but the header has 15"),
-        RowError(6, "missing SKU"),
         RowError(7, "not valid UTF-8 text"),
     ]
     assert rows == 6
@@ -256,7 +259,7 @@ def test_missing_required_columns_is_one_error_before_anything_is_parsed() -> No
     with pytest.raises(ImportFileError) as exc:
         run_csv("tee,Tee,10.00\n", header="handle,title,cost")
     assert exc.value.message == (
-        "the CSV header lacks required column(s) sku, price: nothing was imported"
+        "the CSV header lacks required column(s) price: nothing was imported"
     )
     with pytest.raises(ImportFileError, match="empty"):
         list(parse_csv(io.StringIO("")))

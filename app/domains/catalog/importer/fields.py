@@ -10,6 +10,7 @@ from app.domains.catalog.errors import CatalogError
 from app.domains.catalog.service import ProductDraft
 
 _CENT = Decimal("0.01")
+_GRAM = Decimal("0.001")
 
 
 class ImportFileError(CatalogError):
@@ -30,6 +31,8 @@ class ImportReport:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    # what was read but not used (ignored columns, values not stored yet), each said once
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ParsedProduct:
 @dataclass
 class ParseStats:
     rows: int = 0
+    notices: list[str] = field(default_factory=list)
 
 
 Parsed = ParsedProduct | RowError
@@ -63,18 +67,21 @@ def parse_money(value: object, name: str = "price") -> Decimal:
     return amount.quantize(_CENT)
 
 
-def parse_grams(value: object) -> int:
+def parse_grams(value: object) -> Decimal:
+    """Grams, fractions kept to the milligram (Shopify writes 8 oz as 226.796185)."""
     if value is None or value == "":
-        return 0
+        return Decimal(0)
     try:
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise InvalidOperation
         grams = Decimal(str(value).strip())
-        if isinstance(value, bool) or not grams.is_finite() or grams != grams.to_integral_value():
+        if not grams.is_finite() or grams >= 10**9:
             raise InvalidOperation
     except InvalidOperation:
         raise ValueError(f'bad weight_grams "{value}"') from None
     if grams < 0:
         raise ValueError(f'negative weight_grams "{value}"')
-    return int(grams)
+    return grams.quantize(_GRAM)
 
 
 def parse_attributes(text: str) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,8 @@
-"""JSON Lines import: one product per line, any bad part rejects the whole line."""
+"""JSON Lines import: one product per line, any bad part rejects the whole line.
+
+A key left out leaves that field of an existing product as it is; `null` or an empty
+value clears it.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,25 @@ def parse_jsonl_product(text: str, line: int) -> ParsedProduct | RowError:
     return ParsedProduct(draft, (line,))
 
 
+# JSON key → the draft field it names (ProductDraft.given / VariantDraft.given)
+_PRODUCT_KEYS = {
+    "description_html": "description_html",
+    "product_type": "product_type",
+    "tags": "tags",
+    "vendor": "brand",
+    "category": "category",
+    "images": "images",
+    "attributes": "attributes",
+    "status": "status",
+}
+_VARIANT_KEYS = {
+    "options": "options",
+    "compare_at_price": "compare_at_price",
+    "weight_grams": "weight_grams",
+    "title": "title",
+}
+
+
 def _text(obj: dict[str, Any], key: str, *, required: bool = False) -> str:
     value = obj.get(key)
     if value is None or value == "":
@@ -51,6 +74,15 @@ def _text(obj: dict[str, Any], key: str, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise ValueError(f'"{key}" must be a string')
     return value.strip()
+
+
+def _dimension(img: dict[str, Any], key: str) -> int | None:
+    value = img.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 1 << 31:
+        raise ValueError(f'image "{key}" must be a positive whole number')
+    return value
 
 
 def _strings(value: object, key: str) -> tuple[str, ...]:
@@ -88,7 +120,7 @@ def _draft_from_json(obj: dict[str, Any]) -> ProductDraft:
             compare = v.get("compare_at_price")
             variants.append(
                 VariantDraft(
-                    sku=_text(v, "sku", required=True),
+                    sku=_text(v, "sku") or None,
                     price=parse_money(v["price"]),
                     options=options,
                     compare_at_price=None
@@ -96,6 +128,7 @@ def _draft_from_json(obj: dict[str, Any]) -> ProductDraft:
                     else parse_money(compare, "compare_at_price"),
                     weight_grams=parse_grams(v.get("weight_grams")),
                     title=_text(v, "title") or None,
+                    given=frozenset(f for k, f in _VARIANT_KEYS.items() if k in v),
                 )
             )
         except ValueError as exc:
@@ -104,7 +137,14 @@ def _draft_from_json(obj: dict[str, Any]) -> ProductDraft:
     for i, img in enumerate(obj.get("images") or []):
         if not isinstance(img, dict) or not isinstance(img.get("url"), str):
             raise ValueError(f'images[{i}] must be an object with a "url"')
-        images.append(ImageDraft(img["url"].strip(), _text(img, "alt")))
+        images.append(
+            ImageDraft(
+                img["url"].strip(),
+                _text(img, "alt") or None,
+                _dimension(img, "width"),
+                _dimension(img, "height"),
+            )
+        )
     attrs = obj.get("attributes") or {}
     if not isinstance(attrs, dict):
         raise ValueError('"attributes" must map names to lists of values')
@@ -113,8 +153,8 @@ def _draft_from_json(obj: dict[str, Any]) -> ProductDraft:
         handle=_text(obj, "handle", required=True),
         title=_text(obj, "title", required=True),
         variants=tuple(variants),
-        description_html=_text(obj, "description_html"),
-        product_type=_text(obj, "product_type"),
+        description_html=_text(obj, "description_html") or None,
+        product_type=_text(obj, "product_type") or None,
         tags=tuple(dict.fromkeys(_strings(obj.get("tags"), "tags"))),
         brand=_text(obj, "vendor") or None,
         category_path=parse_category(category)
@@ -129,6 +169,7 @@ def _draft_from_json(obj: dict[str, Any]) -> ProductDraft:
             )
         ),
         status=(_text(obj, "status") or "ACTIVE").upper(),
+        given=frozenset(f for k, f in _PRODUCT_KEYS.items() if k in obj),
     )
 
 
@@ -144,7 +185,7 @@ def parse_jsonl(lines: Iterable[str], stats: ParseStats | None = None) -> Iterat
         item = parse_jsonl_product(text, line)
         if isinstance(item, ParsedProduct):
             d = item.draft
-            dup = next((v.sku for v in d.variants if v.sku in skus), None)
+            dup = next((v.sku for v in d.variants if v.sku is not None and v.sku in skus), None)
             if d.handle in handles:
                 item = RowError(
                     line, f'handle "{d.handle}" was already used on line {handles[d.handle]}'
@@ -153,5 +194,5 @@ def parse_jsonl(lines: Iterable[str], stats: ParseStats | None = None) -> Iterat
                 item = RowError(line, f'duplicate SKU "{dup}" (first on line {skus[dup]})')
             else:
                 handles[d.handle] = line
-                skus.update((v.sku, line) for v in d.variants)
+                skus.update((v.sku, line) for v in d.variants if v.sku is not None)
         yield item

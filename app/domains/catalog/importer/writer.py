@@ -68,6 +68,7 @@ async def import_file(
     if batch:
         await _write(db, batch, report)
     report.rows = stats.rows
+    report.notices = list(dict.fromkeys(stats.notices))
     report.errors.sort(key=lambda e: e.line)
     if progress is not None:
         progress(stats.rows, stats.rows)

@@ -17,14 +17,15 @@ from app.domains.catalog.service.queries import (
     variants_by_ids,
     variants_by_product_ids,
 )
+from app.domains.catalog.service.taxonomy import ensure_category_path, slugify
 from app.domains.catalog.service.writes import (
     MAX_PRICE,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
     ImageDraft,
     ProductDraft,
     VariantDraft,
-    ensure_category_path,
     product_count,
-    slugify,
     upsert_product,
     upsert_products,
     validate_draft,
@@ -32,6 +33,8 @@ from app.domains.catalog.service.writes import (
 
 __all__ = [
     "MAX_PRICE",
+    "PRODUCT_FIELDS",
+    "VARIANT_FIELDS",
     "ImageDraft",
     "ProductDraft",
     "ProductQuery",

@@ -1,11 +1,17 @@
-"""Catalog writes: upsert whole products by handle; every change announces itself."""
+"""Catalog writes: upsert products by handle; every change announces itself.
+
+A draft may name only some fields (`given`): an import file without a `vendor` column
+leaves every product's vendor as it is. Fields it names are written, empty ones as NULL.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -13,27 +19,41 @@ from sqlalchemy.dialects.postgresql import insert
 from app.domains.catalog import models as m
 from app.domains.catalog.errors import DuplicateSku, InvalidProductData
 from app.domains.catalog.events import ProductChanged
+from app.domains.catalog.service.taxonomy import ensure_brands, ensure_category_path
 from app.platform.db import UnitOfWork
 
 MAX_VARIANTS = 100
 MAX_PRICE = Decimal("999999999.99")
 _HANDLE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_GRAM = Decimal("0.001")
+
+# what a draft may leave out (`given`), product-level and variant-level
+PRODUCT_FIELDS = frozenset(
+    {"description_html", "product_type", "tags", "brand", "category", "images", "attributes",
+     "status"}
+)  # fmt: skip
+VARIANT_FIELDS = frozenset({"options", "compare_at_price", "weight_grams", "title"})
 
 
 @dataclass(frozen=True)
 class VariantDraft:
-    sku: str
+    sku: str | None
     price: Decimal
     options: tuple[tuple[str, str], ...] = ()
     compare_at_price: Decimal | None = None
-    weight_grams: int = 0
+    weight_grams: Decimal | int = 0
     title: str | None = None
+    # the VARIANT_FIELDS the source named; None: all of them
+    given: frozenset[str] | None = None
+
+    def names(self, name: str) -> bool:
+        return self.given is None or name in self.given
 
 
 @dataclass(frozen=True)
 class ImageDraft:
     url: str
-    alt: str = ""
+    alt: str | None = None
     width: int | None = None
     height: int | None = None
 
@@ -43,18 +63,24 @@ class ProductDraft:
     handle: str
     title: str
     variants: tuple[VariantDraft, ...]
-    description_html: str = ""
-    product_type: str = ""
+    description_html: str | None = None
+    product_type: str | None = None
     tags: tuple[str, ...] = ()
     brand: str | None = None
     category_path: tuple[str, ...] = ()
     images: tuple[ImageDraft, ...] = ()
     attributes: tuple[tuple[str, str], ...] = field(default=())
     status: str = "ACTIVE"
+    # the PRODUCT_FIELDS the source named; None: all of them (a whole product). Fields left
+    # out keep their stored value (or the default, for a new product)
+    given: frozenset[str] | None = None
+
+    def names(self, name: str) -> bool:
+        return self.given is None or name in self.given
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def _blank_to_none(text: str | None) -> str | None:
+    return text.strip() or None if text is not None else None
 
 
 def validate_draft(d: ProductDraft) -> None:
@@ -72,13 +98,22 @@ def validate_draft(d: ProductDraft) -> None:
     if len(d.variants) > MAX_VARIANTS:
         raise InvalidProductData(f"a product has at most {MAX_VARIANTS} variants", "variants")
     seen: set[str] = set()
+    seen_options: set[tuple[tuple[str, str], ...]] = set()
     for i, v in enumerate(d.variants):
         where = f"variants[{i}]"
-        if not v.sku.strip():
-            raise InvalidProductData("SKU cannot be empty", f"{where}.sku")
-        if v.sku in seen:
-            raise InvalidProductData(f"SKU {v.sku!r} appears twice", f"{where}.sku")
-        seen.add(v.sku)
+        if v.sku is not None:
+            if not v.sku.strip():
+                raise InvalidProductData(
+                    "SKU cannot be blank (leave it out instead)", f"{where}.sku"
+                )
+            if v.sku in seen:
+                raise InvalidProductData(f"SKU {v.sku!r} appears twice", f"{where}.sku")
+            seen.add(v.sku)
+        elif v.options in seen_options:  # without a SKU, the options are the variant's identity
+            raise InvalidProductData(
+                "two variants without a SKU have the same options", f"{where}.options"
+            )
+        seen_options.add(v.options)
         for name, price in (("price", v.price), ("compareAtPrice", v.compare_at_price)):
             if price is None:
                 continue
@@ -99,65 +134,32 @@ def validate_draft(d: ProductDraft) -> None:
             raise InvalidProductData("image URL must be http(s) or a path", f"images[{i}].url")
 
 
-async def ensure_brands(uow: UnitOfWork, names: Sequence[str]) -> dict[str, int]:
-    """Brand ids by name, creating the missing ones (two statements for any number)."""
-    if not names:
-        return {}
-    by_handle = {slugify(n): n for n in names}
-    b = m.brands
-    await uow.session.execute(
-        insert(b)
-        .values([{"handle": h, "name": n} for h, n in by_handle.items()])
-        .on_conflict_do_nothing(index_elements=["handle"])
-    )
-    rows = await uow.session.execute(
-        sa.select(b.c.id, b.c.handle).where(b.c.handle.in_(list(by_handle)))
-    )
-    ids = {r.handle: r.id for r in rows}
-    return {n: ids[slugify(n)] for n in names}
-
-
-async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | None:
-    """The category at the end of a title path ("Apparel > Men"), creating what is missing."""
-    c = m.categories
-    parent_id: int | None = None
-    path = "/"
-    handle = ""
-    for depth, title in enumerate(titles):
-        handle = f"{handle}-{slugify(title)}" if handle else slugify(title)
-        row = (
-            await uow.session.execute(sa.select(c.c.id, c.c.path).where(c.c.handle == handle))
-        ).first()
-        if row is None:
-            new_id = (
-                await uow.session.execute(
-                    insert(c)
-                    .values(handle=handle, title=title, parent_id=parent_id, path="", depth=depth)
-                    .returning(c.c.id)
-                )
-            ).scalar_one()
-            cat_path = f"{path}{new_id}/"
-            await uow.session.execute(sa.update(c).where(c.c.id == new_id).values(path=cat_path))
-            parent_id, path = new_id, cat_path
-        else:
-            parent_id, path = row.id, row.path
-    return parent_id
-
-
 async def upsert_product(uow: UnitOfWork, draft: ProductDraft) -> tuple[int, bool]:
-    """Create or replace the product with this handle; see `upsert_products`."""
+    """Create or update the product with this handle; see `upsert_products`."""
     return (await upsert_products(uow, [draft]))[0]
+
+
+def _grouped(items: Iterable[Any], key: Callable[[Any], Any]) -> list[list[Any]]:
+    groups: dict[Any, list[Any]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return list(groups.values())
 
 
 async def upsert_products(
     uow: UnitOfWork, drafts: Sequence[ProductDraft]
 ) -> list[tuple[int, bool]]:
-    """Create or replace products by handle, variants matched by SKU, set-based: a batch
-    costs about ten statements however many products it holds.
+    """Create or update products by handle, set-based: a batch costs about ten statements
+    (a few more when its drafts name different sets of fields).
 
-    Returns (product id, created) per draft, in order. Every rule is checked before anything
-    is written, so a refused batch leaves nothing behind. Emits `catalog.ProductChanged.v1`
-    per product; the caller commits.
+    Only the fields a draft names are written (`given`); a named field that is empty is
+    stored as NULL or an empty collection. The variants listed are the product's variants:
+    matched by SKU, or by options for a variant without one; the others are removed.
+
+    Returns (product id, created) per draft, in order; "created" is the database's own
+    answer, so two imports racing on one product never both report it new. Every rule is
+    checked before anything is written, so a refused batch leaves nothing behind. Emits
+    `catalog.ProductChanged.v1` per product; the caller commits.
     """
     if not drafts:
         return []
@@ -167,7 +169,7 @@ async def upsert_products(
     if len(set(handles)) != len(handles):
         dup = next(h for h in handles if handles.count(h) > 1)
         raise InvalidProductData(f"handle {dup!r} appears twice in one batch", "handle")
-    all_skus = [v.sku for d in drafts for v in d.variants]
+    all_skus = [v.sku for d in drafts for v in d.variants if v.sku is not None]
     if len(set(all_skus)) != len(all_skus):
         dup = next(x for x in all_skus if all_skus.count(x) > 1)
         raise DuplicateSku(f"SKU {dup!r} appears in two products", "variants.sku")
@@ -178,102 +180,196 @@ async def upsert_products(
         r.handle: r.id
         for r in await s.execute(sa.select(p.c.id, p.c.handle).where(p.c.handle.in_(handles)))
     }
-    owner_of_sku = {d_v.sku: existing.get(d.handle) for d in drafts for d_v in d.variants}
+    owner_of_sku = {
+        x.sku: existing.get(d.handle) for d in drafts for x in d.variants if x.sku is not None
+    }
     for r in await s.execute(sa.select(v.c.sku, v.c.product_id).where(v.c.sku.in_(all_skus))):
         if owner_of_sku[r.sku] != r.product_id:
             raise DuplicateSku(f"SKU {r.sku!r} belongs to another product", "variants.sku")
 
-    brands = await ensure_brands(uow, sorted({d.brand for d in drafts if d.brand}))
+    brands = await ensure_brands(
+        uow, sorted({d.brand for d in drafts if d.brand and d.names("brand")})
+    )
     categories: dict[tuple[str, ...], int | None] = {}
     for d in drafts:
-        if d.category_path and d.category_path not in categories:
+        if d.category_path and d.names("category") and d.category_path not in categories:
             categories[d.category_path] = await ensure_category_path(uow, d.category_path)
 
-    rows = [
-        {
-            "handle": d.handle,
-            "title": d.title.strip(),
-            "description_html": d.description_html,
-            "product_type": d.product_type,
-            "tags": list(d.tags),
-            "brand_id": brands.get(d.brand) if d.brand else None,
-            "vendor": d.brand or "",
-            "category_id": categories.get(d.category_path) if d.category_path else None,
-            "status": d.status,
-            "min_price": min(x.price for x in d.variants),
-            "max_price": max(x.price for x in d.variants),
-        }
-        for d in drafts
-    ]
-    stmt = insert(p).values(rows)
-    upserted = await s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["handle"],
-            set_={
-                **{c: stmt.excluded[c] for c in rows[0] if c != "handle"},
-                "updated_at": sa.func.now(),
-            },
-        ).returning(p.c.id, p.c.handle)
-    )
-    ids = {r.handle: r.id for r in upserted}
-    product_ids = [ids[h] for h in handles]
+    ids: dict[str, int] = {}
+    created: dict[str, bool] = {}
+    for group in _grouped(drafts, lambda d: d.given):
+        named = group[0].given if group[0].given is not None else PRODUCT_FIELDS
+        rows = [_product_row(d, brands, categories) for d in group]
+        updated = ["title", "min_price", "max_price"] + [
+            col for f in sorted(named) for col in _PRODUCT_COLUMNS_OF.get(f, ())
+        ]
+        stmt = insert(p).values(rows)
+        result = await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["handle"],
+                set_={**{c: stmt.excluded[c] for c in updated}, "updated_at": sa.func.now()},
+            ).returning(p.c.id, p.c.handle, sa.literal_column("xmax = 0").label("inserted"))
+        )
+        for r in result:
+            ids[r.handle] = r.id
+            created[r.handle] = bool(r.inserted)
 
-    # variants: drop the ones no longer listed, upsert the rest by SKU
-    await s.execute(sa.delete(v).where(v.c.product_id.in_(product_ids), v.c.sku.not_in(all_skus)))
-    variant_rows = [
-        {
+    await _write_variants(uow, drafts, ids)
+    await _write_images(uow, [d for d in drafts if d.names("images")], ids)
+    await _write_attributes(uow, drafts, ids)
+
+    out = []
+    for d in drafts:
+        uow.emit(
+            ProductChanged(
+                product_id=ids[d.handle],
+                handle=d.handle,
+                change="created" if created[d.handle] else "updated",
+            )
+        )
+        out.append((ids[d.handle], created[d.handle]))
+    return out
+
+
+# the product columns each PRODUCT_FIELDS name writes
+_PRODUCT_COLUMNS_OF: dict[str, tuple[str, ...]] = {
+    "description_html": ("description_html",),
+    "product_type": ("product_type",),
+    "tags": ("tags",),
+    "brand": ("brand_id", "vendor"),
+    "category": ("category_id",),
+    "status": ("status",),
+}
+
+
+def _product_row(
+    d: ProductDraft, brands: dict[str, int], categories: dict[tuple[str, ...], int | None]
+) -> dict[str, Any]:
+    vendor = _blank_to_none(d.brand)
+    return {
+        "handle": d.handle,
+        "title": d.title.strip(),
+        "description_html": _blank_to_none(d.description_html),
+        "product_type": _blank_to_none(d.product_type),
+        "tags": list(d.tags),
+        "brand_id": brands.get(vendor) if vendor and d.names("brand") else None,
+        "vendor": vendor,
+        "category_id": categories.get(d.category_path) if d.category_path else None,
+        "status": d.status,
+        "min_price": min(x.price for x in d.variants),
+        "max_price": max(x.price for x in d.variants),
+    }
+
+
+def _options_json(options: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": n, "value": val} for n, val in options]
+
+
+async def _write_variants(
+    uow: UnitOfWork, drafts: Sequence[ProductDraft], ids: dict[str, int]
+) -> None:
+    """The listed variants become the product's variants: kept ones updated (only the
+    fields named), new ones inserted, the rest removed."""
+    s = uow.session
+    v = m.variants
+    product_ids = [ids[d.handle] for d in drafts]
+    listed_skus = {x.sku for d in drafts for x in d.variants if x.sku is not None}
+    listed_keys = {
+        (ids[d.handle], tuple(x.options)) for d in drafts for x in d.variants if x.sku is None
+    }
+    current = await s.execute(
+        sa.select(v.c.id, v.c.product_id, v.c.sku, v.c.options).where(
+            v.c.product_id.in_(product_ids)
+        )
+    )
+    gone = [
+        r.id
+        for r in current
+        if not (
+            r.sku in listed_skus
+            if r.sku is not None
+            else (r.product_id, tuple((o["name"], o["value"]) for o in r.options)) in listed_keys
+        )
+    ]
+    if gone:
+        await s.execute(sa.delete(v).where(v.c.id.in_(gone)))
+
+    rows = [
+        (x, {
             "product_id": ids[d.handle],
             "sku": x.sku,
             "title": x.title or " / ".join(val for _, val in x.options) or "Default Title",
-            "options": [{"name": n, "value": val} for n, val in x.options],
+            "options": _options_json(x.options),
             "price": x.price,
             "compare_at_price": x.compare_at_price,
-            "weight_grams": x.weight_grams,
+            "weight_grams": Decimal(x.weight_grams).quantize(_GRAM),
             "position": i,
-        }
+        })
         for d in drafts
         for i, x in enumerate(d.variants)
-    ]
-    vstmt = insert(v).values(variant_rows)
-    await s.execute(
-        vstmt.on_conflict_do_update(
-            index_elements=["sku"],
-            set_={c: vstmt.excluded[c] for c in variant_rows[0] if c not in ("sku", "product_id")},
-        )
-    )
+    ]  # fmt: skip
+    for group in _grouped(rows, lambda xr: (xr[0].sku is None, xr[0].given)):
+        x0 = group[0][0]
+        named = x0.given if x0.given is not None else VARIANT_FIELDS
+        updated = ["price", "position"] + [
+            c for c in ("options", "compare_at_price", "weight_grams") if c in named
+        ]
+        if "options" in named or "title" in named:
+            updated.append("title")
+        stmt = insert(v).values([r for _, r in group])
+        if x0.sku is None:
+            conflict = stmt.on_conflict_do_update(
+                index_elements=["product_id", "options"],
+                index_where=v.c.sku.is_(None),
+                set_={c: stmt.excluded[c] for c in updated if c != "options"},
+            )
+        else:
+            conflict = stmt.on_conflict_do_update(
+                index_elements=["sku"], set_={c: stmt.excluded[c] for c in updated}
+            )
+        await s.execute(conflict)
 
-    # images and attributes are replaced whole
-    await s.execute(sa.delete(m.images).where(m.images.c.product_id.in_(product_ids)))
+
+async def _write_images(
+    uow: UnitOfWork, drafts: Sequence[ProductDraft], ids: dict[str, int]
+) -> None:
+    """Images are replaced whole, for the products whose draft names them."""
+    if not drafts:
+        return
+    s = uow.session
+    await s.execute(
+        sa.delete(m.images).where(m.images.c.product_id.in_([ids[d.handle] for d in drafts]))
+    )
     image_rows = [
-        {"product_id": ids[d.handle], "url": i.url, "alt": i.alt, "position": n,
-         "width": i.width, "height": i.height}
+        {"product_id": ids[d.handle], "url": i.url, "alt": _blank_to_none(i.alt),
+         "position": n, "width": i.width, "height": i.height}
         for d in drafts
         for n, i in enumerate(d.images)
     ]  # fmt: skip
     if image_rows:
         await s.execute(m.images.insert(), image_rows)
+
+
+async def _write_attributes(
+    uow: UnitOfWork, drafts: Sequence[ProductDraft], ids: dict[str, int]
+) -> None:
+    """Attributes (with the variants' options, which filter like attributes) are replaced
+    whole when named; when not, the options named are added and the rest stays."""
+    s = uow.session
     a = m.product_attributes
-    await s.execute(sa.delete(a).where(a.c.product_id.in_(product_ids)))
-    attr_rows = [
+    whole = [d for d in drafts if d.names("attributes")]
+    if whole:
+        await s.execute(sa.delete(a).where(a.c.product_id.in_([ids[d.handle] for d in whole])))
+    rows = [
         {"product_id": ids[d.handle], "name": n, "value": val}
         for d in drafts
-        for n, val in sorted(set(d.attributes) | {o for x in d.variants for o in x.options})
-    ]
-    if attr_rows:
-        await s.execute(a.insert(), attr_rows)
-
-    out = []
-    for d in drafts:
-        created = d.handle not in existing
-        uow.emit(
-            ProductChanged(
-                product_id=ids[d.handle],
-                handle=d.handle,
-                change="created" if created else "updated",
-            )
+        for n, val in sorted(
+            (set(d.attributes) if d.names("attributes") else set())
+            | {o for x in d.variants if x.names("options") for o in x.options}
         )
-        out.append((ids[d.handle], created))
-    return out
+    ]
+    if rows:
+        await s.execute(insert(a).values(rows).on_conflict_do_nothing())
 
 
 async def product_count(uow: UnitOfWork) -> int:
