@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.domains import catalog
 from app.domains.catalog.importer import import_file
 from app.platform.db import Database
-from tests.integration.catalog.test_import import load, scalar
+from tests.integration.catalog.test_import import load
 
 pytestmark = pytest.mark.integration
 
