@@ -1,4 +1,4 @@
-"""The `emporium` command: serve, worker, relay, migrate, seed, import, schema."""
+"""The `emporium` command: serve, worker, relay, migrate, seed, import, export, schema."""
 
 from __future__ import annotations
 
@@ -185,6 +185,8 @@ async def _import(args: argparse.Namespace) -> int:
                 report = await import_file(rt.db, path, progress=update)
             except CatalogError as exc:  # the whole file is unusable: one line, nothing written
                 raise ConfigError(f"{path}: {exc.message}") from None
+    for notice in report.notices:  # read but not used: said once, never silently
+        print(f"{path}: note: {notice}", file=sys.stderr)
     for err in report.errors:
         print(f"{path}:{err.line}: {err.reason}", file=sys.stderr)
     print(
@@ -192,6 +194,26 @@ async def _import(args: argparse.Namespace) -> int:
         f"{len(report.errors)} bad rows skipped"
     )
     return 1 if report.errors else 0
+
+
+async def _export(args: argparse.Namespace) -> int:
+    from app.bootstrap import running
+    from app.domains.catalog import CatalogError, export_file
+    from app.domains.catalog.importer import export_format
+
+    path = Path(args.file)
+    try:
+        fmt = export_format(path, args.format)
+    except CatalogError as exc:
+        raise ConfigError(exc.message) from None
+    if not await asyncio.to_thread(path.parent.resolve().is_dir):
+        raise ConfigError(f"no such folder: {path.parent}")
+    async with running(_settings(), background=False) as rt:
+        progress, update = _progress("exporting")
+        with progress:
+            n = await export_file(rt.db, path, fmt, progress=update)
+    print(f"exported {n} products to {path} ({fmt})")
+    return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -263,6 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("file")
     im.set_defaults(func=_run_async(_import))
 
+    ex = sub.add_parser(
+        "export", help="write every product to a .csv or .jsonl file (the import formats)"
+    )
+    ex.add_argument("file")
+    ex.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "shopify"),
+        help="default: from the file's extension; shopify: Shopify's product CSV",
+    )
+    ex.set_defaults(func=_run_async(_export))
+
     sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     g = sc.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="write schema.graphql")
@@ -274,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "schema")
+    quiet = args.command in ("seed", "import", "export", "schema")
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)

@@ -18,7 +18,14 @@ from app.domains.catalog.entities import (
 )
 from app.domains.catalog.errors import CatalogError, DuplicateSku, InvalidProductData
 from app.domains.catalog.events import ProductChanged
-from app.domains.catalog.importer import ImportFileError, ImportReport, RowError, import_file
+from app.domains.catalog.importer import (
+    ImportFileError,
+    ImportReport,
+    RowError,
+    export_file,
+    import_file,
+    stored_products,
+)
 from app.domains.catalog.seed import demo_stock, seed_demo
 from app.domains.catalog.service import *  # noqa: F403
 from app.domains.catalog.service import __all__ as _service_all
@@ -44,7 +51,9 @@ __all__ = [
     "ImportReport",
     "RowError",
     "demo_stock",
+    "export_file",
     "import_file",
+    "stored_products",
     "seed_demo",
     "SelectedOption",
     "Variant",

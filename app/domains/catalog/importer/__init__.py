@@ -5,7 +5,8 @@ writing goes through `upsert_products`, `batch_size` products per transaction. A
 row is reported with its line number and skipped; it never stops the good ones.
 
 `fields` holds the shared types and value parsers, `csv_rows` and `jsonl_rows` the two
-formats, `writer` the import itself.
+formats (the CSV parser also reads Shopify's product CSV), `writer` the import itself and
+`export` the way back out, in the same formats.
 """
 
 from app.domains.catalog.importer.csv_rows import (
@@ -13,6 +14,12 @@ from app.domains.catalog.importer.csv_rows import (
     parse_csv,
     parse_csv_row,
     read_csv_header,
+)
+from app.domains.catalog.importer.export import (
+    FORMATS,
+    export_file,
+    export_format,
+    stored_products,
 )
 from app.domains.catalog.importer.fields import (
     ImportFileError,
@@ -30,12 +37,15 @@ from app.domains.catalog.importer.jsonl_rows import parse_jsonl, parse_jsonl_pro
 from app.domains.catalog.importer.writer import import_file
 
 __all__ = [
+    "FORMATS",
     "ImportFileError",
     "ImportReport",
     "ParseStats",
     "ParsedProduct",
     "RowError",
     "assemble_csv_product",
+    "export_file",
+    "export_format",
     "import_file",
     "parse_attributes",
     "parse_category",
@@ -47,4 +57,5 @@ __all__ = [
     "parse_money",
     "parse_tags",
     "read_csv_header",
+    "stored_products",
 ]
