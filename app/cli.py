@@ -198,8 +198,7 @@ async def _import(args: argparse.Namespace) -> int:
 
 async def _export(args: argparse.Namespace) -> int:
     from app.bootstrap import running
-    from app.domains.catalog import CatalogError, export_file
-    from app.domains.catalog.importer import export_format
+    from app.domains.catalog import CatalogError, export_file, export_format
 
     path = Path(args.file)
     try:

@@ -23,6 +23,7 @@ from app.domains.catalog.importer import (
     ImportReport,
     RowError,
     export_file,
+    export_format,
     import_file,
     stored_products,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "RowError",
     "demo_stock",
     "export_file",
+    "export_format",
     "import_file",
     "stored_products",
     "seed_demo",
