@@ -201,3 +201,20 @@ async def test_names_in_any_script_keep_their_own_slug(
     assert len({c for (c,) in categories}) == 8
     assert all(c for (c,) in categories)
     assert (await load(db, "c")).category == ["家", "台所"]
+
+
+async def test_replacing_attributes_keeps_the_options_filterable(
+    clean_catalog: Database, tmp_path: Path
+) -> None:
+    db = clean_catalog
+    full = tmp_path / "full.csv"
+    full.write_text(FULL_CSV)
+    await import_file(db, full)
+    attrs = tmp_path / "attrs.csv"
+    attrs.write_text("handle,title,sku,price,attributes\ntee,Tee,TEE-S,20.00,Fit=Slim\n")
+    report = await import_file(db, attrs)
+    assert (report.updated, report.errors) == (1, [])
+    after = await load(db, "tee")
+    # Material=Cotton was replaced; the options of the variant kept (Size=S) still filter
+    assert sorted(after.attributes) == [("Fit", "Slim"), ("Size", "S")]
+    assert after.variants == [("TEE-S", Decimal("20.00"), Decimal("25.00"), (("Size", "S"),), 150)]
