@@ -218,3 +218,42 @@ async def test_replacing_attributes_keeps_the_options_filterable(
     # Material=Cotton was replaced; the options of the variant kept (Size=S) still filter
     assert sorted(after.attributes) == [("Fit", "Slim"), ("Size", "S")]
     assert after.variants == [("TEE-S", Decimal("20.00"), Decimal("25.00"), (("Size", "S"),), 150)]
+
+
+@pytest.mark.parametrize("partial", [False, True])
+async def test_a_batch_costs_the_same_statements_for_10_or_100_products(
+    clean_catalog: Database, tmp_path: Path, partial: bool
+) -> None:
+    """Writes stay set-based with the field-by-field rule: statements per batch do not grow
+    with the number of products in it."""
+    db = clean_catalog
+    header = "handle,title,sku,price" if partial else FULL_CSV.splitlines()[0]
+
+    def csv_of(n: int, tag: str) -> Path:
+        rows = []
+        for k in range(n):
+            if partial:
+                rows.append(f"{tag}-{k},T {k},{tag}-{k}-S,20.00")
+            else:
+                rows.append(
+                    f"{tag}-{k},T {k},<p>x</p>,Brand {k % 2},Shirt,a,Apparel > Tops {k % 2},"
+                    f"Size,S,{tag}-{k}-S,20.00,25.00,150,/static/{k}.jpg,Front,Material=Cotton"
+                )
+        path = tmp_path / f"{tag}.csv"
+        path.write_text("\n".join([header, *rows]) + "\n")
+        return path
+
+    counts = []
+    for n, tag in ((10, "small"), (100, "large")):
+        path = csv_of(n, tag)
+        await import_file(db, path, batch_size=100)  # categories and brands exist after this
+        statements: list[str] = []
+        stop = db.on_statement(statements.append)
+        try:
+            report = await import_file(db, path, batch_size=100)
+        finally:
+            stop()
+        assert (report.updated, report.errors) == (n, [])
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 20, counts
