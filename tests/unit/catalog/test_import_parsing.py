@@ -343,3 +343,89 @@ def test_jsonl_rejected_line_does_not_reserve_its_handle_or_skus() -> None:
     products, errors, _ = run_jsonl(f"{bad}\n{good}\n")
     assert errors == [RowError(1, 'variants[0]: negative price "-1"')]
     assert products[0].lines == (2,)
+
+
+# ---------------------------------------------------------------- what a file names
+
+
+def test_a_csv_names_only_the_fields_it_has_columns_for() -> None:
+    products, errors, _ = run_csv("tee,Tee,T-1,10.00\n", header="handle,title,sku,price")
+    assert errors == []
+    d = products[0].draft
+    assert d.given == frozenset()  # title and the variants only
+    assert d.variants[0].given == frozenset()
+    products, _, _ = run_csv("tee,Tee,,,,,,,T-1,10.00,,,,,\n")
+    d = products[0].draft
+    assert d.given == {"brand", "category", "images", "attributes"}
+    assert d.variants[0].given == {"options", "compare_at_price", "weight_grams"}
+    # named but empty: cleared, as None (never "")
+    assert (d.brand, d.category_path, d.images, d.attributes) == (None, (), (), ())
+
+
+def test_jsonl_names_only_the_keys_it_has() -> None:
+    products, errors, _ = run_jsonl(
+        '{"handle": "a", "title": "A", "vendor": null, "tags": [], '
+        '"variants": [{"sku": "A-1", "price": 1, "compare_at_price": null}, {"price": 2, '
+        '"options": {"Size": "L"}}]}\n'
+    )
+    assert errors == []
+    d = products[0].draft
+    assert d.given == {"brand", "tags"}
+    assert [v.given for v in d.variants] == [{"compare_at_price"}, {"options"}]
+    assert [v.sku for v in d.variants] == ["A-1", None]  # a SKU is optional
+
+
+SHOPIFY_HEADER = (
+    "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,"
+    "Option1 Value,Variant SKU,Variant Grams,Variant Inventory Qty,Variant Price,"
+    "Variant Compare At Price,Variant Barcode,Image Src,Image Position,Image Alt Text,"
+    "SEO Title,Status"
+)
+
+
+def test_shopify_header_is_recognised_and_unused_columns_reported_once() -> None:
+    stats = ParseStats()
+    body = (
+        'cup,Cup,<p>Hi</p>,Acme,Home > Kitchen,Cup,"a, b",TRUE,Size,S,,12.5,4,10,8,123,'
+        "https://x.test/2.jpg,2,Back,Cup!,active\n"
+        "cup,,,,,,,,,M,CUP-M,12.5,,11,,,https://x.test/1.jpg,1,Front,,\n"
+        "cup,,,,,,,,,,,,,,,,https://x.test/3.jpg,3,,,\n"
+    )
+    items = list(parse_csv(io.StringIO(f"{SHOPIFY_HEADER}\n{body}", newline=""), stats))
+    assert [i for i in items if isinstance(i, RowError)] == []
+    (cup,) = [i for i in items if isinstance(i, ParsedProduct)]
+    d = cup.draft
+    assert (d.title, d.brand, d.product_type, d.status) == ("Cup", "Acme", "Cup", "ACTIVE")
+    assert (d.category_path, d.tags) == (("Home", "Kitchen"), ("a", "b"))
+    assert [(v.sku, v.price, v.compare_at_price, v.weight_grams) for v in d.variants] == [
+        (None, Decimal("10.00"), None, Decimal("12.5")),
+        ("CUP-M", Decimal("11.00"), None, Decimal("12.5")),
+    ]
+    # ordered by Image Position; the image-only row belongs to the product above
+    assert [(i.url[-5:], i.alt) for i in d.images] == [
+        ("1.jpg", "Front"),
+        ("2.jpg", "Back"),
+        ("3.jpg", None),
+    ]
+    assert stats.notices == [
+        'ignored column(s), not used by Emporium: "Variant Barcode", "SEO Title"',
+        "line 2: Variant Compare At Price 8 is not above the price 10, so the variant is "
+        "stored without one (not on sale)",
+        '"Variant Inventory Qty" read on 1 row(s) but not stored: stock is stored once '
+        "Emporium's inventory exists",
+    ]
+
+
+def test_shopify_published_stands_in_for_a_missing_status() -> None:
+    header = "Handle,Title,Published,Variant SKU,Variant Price"
+    products, errors, _ = run_csv("a,A,FALSE,A-1,1\nb,B,true,B-1,1\n", header=header)
+    assert errors == []
+    assert [p.draft.status for p in products] == ["DRAFT", "ACTIVE"]
+    assert all("status" in (p.draft.given or ()) for p in products)
+
+
+def test_native_csv_reports_unknown_columns_too() -> None:
+    stats = ParseStats()
+    text = "handle,title,sku,price,colour\ntee,Tee,T-1,1.00,red\n"
+    list(parse_csv(io.StringIO(text, newline=""), stats))
+    assert stats.notices == ['ignored column(s), not used by Emporium: "colour"']
