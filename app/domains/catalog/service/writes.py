@@ -187,9 +187,8 @@ async def upsert_products(
         if owner_of_sku[r.sku] != r.product_id:
             raise DuplicateSku(f"SKU {r.sku!r} belongs to another product", "variants.sku")
 
-    brands = await ensure_brands(
-        uow, sorted({d.brand for d in drafts if d.brand and d.names("brand")})
-    )
+    brand_names = {_blank_to_none(d.brand) for d in drafts if d.names("brand")}
+    brands = await ensure_brands(uow, sorted(n for n in brand_names if n))
     categories: dict[tuple[str, ...], int | None] = {}
     for d in drafts:
         if d.category_path and d.names("category") and d.category_path not in categories:
