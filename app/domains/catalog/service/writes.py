@@ -46,9 +46,6 @@ class VariantDraft:
     # the VARIANT_FIELDS the source named; None: all of them
     given: frozenset[str] | None = None
 
-    def names(self, name: str) -> bool:
-        return self.given is None or name in self.given
-
 
 @dataclass(frozen=True)
 class ImageDraft:
