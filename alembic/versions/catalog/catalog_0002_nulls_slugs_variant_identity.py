@@ -4,6 +4,7 @@
 - categories get a `slug`, unique per parent (the joined handle collided across paths)
 - a variant's SKU is optional: without one it is keyed by (product, options)
 - weights keep fractional grams (Shopify exports 226.796185)
+- the vendor sort index follows coalesce(vendor, ''), as the listing orders by it
 
 Revision ID: catalog_0002
 Revises: catalog_0001
@@ -30,6 +31,12 @@ def upgrade() -> None:
         op.execute(
             f"UPDATE catalog.{table} SET {column} = NULL WHERE btrim({column}) = ''"  # noqa: S608
         )
+
+    # sorting by vendor orders NULL as "": the index follows the expression
+    op.drop_index("products_vendor_id", "products", schema="catalog")
+    op.execute(
+        "CREATE INDEX products_vendor_id ON catalog.products (coalesce(vendor, ''), id)"
+    )
 
     op.add_column("categories", sa.Column("slug", sa.Text(), nullable=True), schema="catalog")
     # the old handle was the path's slugs joined with "-": a child's slug is what follows
@@ -86,6 +93,8 @@ def downgrade() -> None:
     op.alter_column("variants", "sku", nullable=False, schema="catalog")
     op.drop_constraint("categories_parent_slug", "categories", schema="catalog")
     op.drop_column("categories", "slug", schema="catalog")
+    op.drop_index("products_vendor_id", "products", schema="catalog")
+    op.create_index("products_vendor_id", "products", ["vendor", "id"], schema="catalog")
     for table, column in _BLANKABLE:
         op.execute(f"UPDATE catalog.{table} SET {column} = '' WHERE {column} IS NULL")  # noqa: S608
         op.alter_column(

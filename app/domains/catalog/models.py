@@ -66,7 +66,12 @@ products = sa.Table(
     sa.Index("products_price_id", "min_price", "id"),
     sa.Index("products_created_id", "created_at", "id"),
     sa.Index("products_updated_id", "updated_at", "id"),
-    sa.Index("products_vendor_id", "vendor", "id"),
+)
+# VENDOR sorting orders a missing (NULL) vendor as "" (service/queries.py)
+sa.Index(
+    "products_vendor_id",
+    sa.func.coalesce(products.c.vendor, sa.literal_column("''")),
+    products.c.id,
 )
 
 variants = sa.Table(

@@ -257,3 +257,45 @@ async def test_a_batch_costs_the_same_statements_for_10_or_100_products(
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 20, counts
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+async def test_paging_by_vendor_reaches_products_without_one(
+    clean_catalog: Database, reverse: bool
+) -> None:
+    """A missing vendor is NULL now; sorting by vendor must still page through every product
+    (a NULL in a row comparison would drop them after the first page)."""
+    from app.platform.pagination import PageRequest
+
+    db = clean_catalog
+    async with db.uow("catalog") as uow:
+        await catalog.upsert_products(
+            uow,
+            [
+                catalog.ProductDraft(
+                    handle=f"p-{k}",
+                    title=f"P {k}",
+                    brand=None if k % 2 else f"Vendor {k % 3}",
+                    variants=(catalog.VariantDraft(sku=f"P-{k}", price=Decimal("1.00")),),
+                )
+                for k in range(7)
+            ],
+        )
+        await uow.commit()
+    seen: list[str] = []
+    after: tuple[object, ...] | None = None
+    for _ in range(10):
+        async with db.uow("catalog") as uow:
+            q = catalog.product_query(
+                catalog.ProductFilter(),
+                PageRequest(limit=2, forward=True, after=after),
+                catalog.ProductSortKey.VENDOR,
+                reverse,
+            )
+            page = (await catalog.list_products_batch(uow, [q]))[q]
+        seen += [p.handle for p in page.items]
+        if not page.has_next_page:
+            break
+        after = page.keys[-1]
+    assert sorted(seen) == [f"p-{k}" for k in range(7)]
+    assert len(seen) == 7

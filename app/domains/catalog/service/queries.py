@@ -312,9 +312,17 @@ def product_query(
     return ProductQuery(filter, check_page(page, _product_casts(sort_key)), sort_key, reverse)
 
 
+# a missing vendor is NULL: it sorts as "" so that keyset comparisons never meet a NULL
+_VENDOR_KEY = sa.func.coalesce(m.products.c.vendor, sa.literal_column("''")).label("vendor_key")
+
+
 def _product_keys(sort_key: ProductSortKey) -> tuple[Any, ...]:
     p = m.products.c
-    return (p.id,) if sort_key is ProductSortKey.ID else (p[sort_key.value], p.id)
+    if sort_key is ProductSortKey.ID:
+        return (p.id,)
+    if sort_key is ProductSortKey.VENDOR:
+        return (_VENDOR_KEY, p.id)
+    return (p[sort_key.value], p.id)
 
 
 def _product_casts(sort_key: ProductSortKey) -> tuple[Any, ...]:
@@ -328,7 +336,8 @@ async def list_products_batch(
     branches = []
     for i, q in enumerate(queries):
         sel = keyset_select(
-            sa.select(*_PRODUCT_COLS), _filter_conditions(q.filter), _product_keys(q.sort_key),
+            sa.select(*_PRODUCT_COLS, _VENDOR_KEY), _filter_conditions(q.filter),
+            _product_keys(q.sort_key),
             q.page, reverse=q.reverse, tag=i,
         )  # fmt: skip
         if sel is not None:
