@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -63,12 +62,10 @@ def test_a_smaller_catalog_is_a_prefix_of_a_larger_one(drafts: list[ProductDraft
     assert list(demo_drafts(40)) == drafts[:40]
 
 
-def test_ten_thousand_is_fast_and_unique() -> None:
-    started = time.perf_counter()
+def test_ten_thousand_are_unique() -> None:
+    # how fast seeding is belongs to the bench, not to a timed assertion here
     big = list(demo_drafts(10_000))
-    elapsed = time.perf_counter() - started
     assert len(big) == 10_000
-    assert elapsed < 3.0, f"10k drafts took {elapsed:.2f}s"
     assert len({d.handle for d in big}) == 10_000
     skus = [v.sku for d in big for v in d.variants]
     assert len(set(skus)) == len(skus)
