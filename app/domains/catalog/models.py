@@ -81,6 +81,8 @@ variants = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("price >= 0", name="variant_price_nonnegative"),
     sa.Index("variants_product", "product_id", "position"),
+    # the price filter: is some variant of the product in range (catalog_0003)
+    sa.Index("variants_price_product", "price", "product_id"),
 )
 
 images = sa.Table(
@@ -114,6 +116,12 @@ product_attributes = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, primary_key=True),
     sa.Index("product_attributes_name_value", "name", "value"),
+    # the attribute filter ignores case (catalog_0003)
+    sa.Index(
+        "product_attributes_lower_name_value",
+        sa.func.lower(sa.text("name")),
+        sa.func.lower(sa.text("value")),
+    ),
 )
 
 outbox, inbox = add_messaging_tables(metadata, SCHEMA)

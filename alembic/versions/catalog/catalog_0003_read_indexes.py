@@ -1,0 +1,35 @@
+"""catalog: indexes for case-insensitive attribute filters and the variant price filter
+
+Revision ID: catalog_0003
+Revises: catalog_0001
+Create Date: 2026-11-26
+
+The attribute filter compares lower(name), lower(value) (case-insensitive, like brands), and
+the price filter asks whether some variant's price is in range: both read these indexes.
+The integrator chains this after catalog_0002 (the import's) when both land.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "catalog_0003"
+down_revision: str | None = "catalog_0001"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "product_attributes_lower_name_value",
+        "product_attributes",
+        [sa.text("lower(name)"), sa.text("lower(value)")],
+        schema="catalog",
+    )
+    op.create_index("variants_price_product", "variants", ["price", "product_id"], schema="catalog")
+
+
+def downgrade() -> None:
+    op.drop_index("variants_price_product", "variants", schema="catalog")
+    op.drop_index("product_attributes_lower_name_value", "product_attributes", schema="catalog")
