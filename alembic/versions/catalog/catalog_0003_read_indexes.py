@@ -1,4 +1,5 @@
-"""catalog: indexes for case-insensitive attribute filters and the variant price filter
+"""catalog: indexes for case-insensitive attribute filters, the variant price filter, and
+vendor sorting that survives a missing vendor
 
 Revision ID: catalog_0003
 Revises: catalog_0001
@@ -6,6 +7,8 @@ Create Date: 2026-11-26
 
 The attribute filter compares lower(name), lower(value) (case-insensitive, like brands), and
 the price filter asks whether some variant's price is in range: both read these indexes.
+VENDOR sorting keys on coalesce(vendor, '') so a product without a vendor (NULL) keeps its
+place in keyset pages; its index replaces the one on the bare column.
 The integrator chains this after catalog_0002 (the import's) when both land.
 """
 
@@ -28,8 +31,17 @@ def upgrade() -> None:
         schema="catalog",
     )
     op.create_index("variants_price_product", "variants", ["price", "product_id"], schema="catalog")
+    op.create_index(
+        "products_vendor_key_id",
+        "products",
+        [sa.text("coalesce(vendor, '')"), "id"],
+        schema="catalog",
+    )
+    op.drop_index("products_vendor_id", "products", schema="catalog")
 
 
 def downgrade() -> None:
+    op.create_index("products_vendor_id", "products", ["vendor", "id"], schema="catalog")
+    op.drop_index("products_vendor_key_id", "products", schema="catalog")
     op.drop_index("variants_price_product", "variants", schema="catalog")
     op.drop_index("product_attributes_lower_name_value", "product_attributes", schema="catalog")

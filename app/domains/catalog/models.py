@@ -58,8 +58,9 @@ products = sa.Table(
     sa.Index("products_price_id", "min_price", "id"),
     sa.Index("products_created_id", "created_at", "id"),
     sa.Index("products_updated_id", "updated_at", "id"),
-    sa.Index("products_vendor_id", "vendor", "id"),
 )
+# VENDOR sorting keys on coalesce(vendor, ''): a product without one sorts first (catalog_0003)
+sa.Index("products_vendor_key_id", sa.func.coalesce(products.c.vendor, ""), products.c.id)
 
 variants = sa.Table(
     "variants",

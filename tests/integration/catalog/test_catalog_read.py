@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from app.domains import catalog
 from tests.fixtures.catalog_data import N_PRODUCTS, load_small_catalog, product_draft
@@ -258,3 +259,46 @@ async def test_a_variant_always_names_its_product(api):
     assert {v["product"]["handle"] for v in r.data["product"]["variants"]["nodes"]} == {
         "test-product-002"
     }
+
+
+async def vendor_walk(api, direction: str) -> list[str]:
+    q = """query($first: Int, $after: String, $last: Int, $before: String) {
+      products(first: $first, after: $after, last: $last, before: $before, sortKey: VENDOR) {
+        nodes { handle vendor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      } }"""
+    out: list[str] = []
+    cursor = None
+    for _ in range(40):
+        if direction == "forward":
+            r = await api.query(q, {"first": 4, "after": cursor})
+        else:
+            r = await api.query(q, {"last": 4, "before": cursor})
+        conn = r.data["products"]
+        page = [n["handle"] for n in conn["nodes"]]
+        out = out + page if direction == "forward" else page + out
+        info = conn["pageInfo"]
+        if not (info["hasNextPage"] if direction == "forward" else info["hasPreviousPage"]):
+            return out
+        cursor = info["endCursor"] if direction == "forward" else info["startCursor"]
+    raise AssertionError("paging did not end")
+
+
+async def test_a_missing_vendor_stored_as_null_keeps_its_place_when_sorting_by_vendor(api, db):
+    # storage writes NULL for a missing vendor (the importer's rule); the column allows it
+    async with db.uow("catalog") as uow:
+        await uow.session.execute(
+            sa.text("ALTER TABLE catalog.products ALTER COLUMN vendor DROP NOT NULL")
+        )
+        await uow.session.execute(
+            sa.text("UPDATE catalog.products SET vendor = NULL WHERE handle = 'bare-product'")
+        )
+        await uow.commit()
+    r = await api.query('{ product(handle: "bare-product") { vendor } }')
+    assert r.data["product"]["vendor"] is None
+    forward = await vendor_walk(api, "forward")
+    assert forward == await vendor_walk(api, "backward")
+    assert sorted(forward) == sorted(
+        [product_draft(n).handle for n in range(N_PRODUCTS)] + ["gap-product", "bare-product"]
+    )
+    # no vendor sorts first, like the empty string it stands for
+    assert set(forward[:2]) == {"bare-product", "gap-product"}

@@ -26,6 +26,7 @@ def test_keys_never_leave_the_store(tmp_path, key):
     assert e.value.code == "IMAGE_NOT_FOUND"
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_put_records_the_real_size_and_refuses_what_is_not_an_image(tmp_path):
     store = ImageStore(tmp_path)
     assert store.put("a/b.png", png((30, 20))) == (30, 20)

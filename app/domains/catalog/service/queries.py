@@ -53,7 +53,7 @@ def _product(r: Any) -> Product:
         title=r.title,
         description_html=r.description_html,
         product_type=r.product_type,
-        tags=tuple(r.tags),
+        tags=tuple(r.tags or ()),
         vendor=r.vendor,
         brand_id=r.brand_id,
         category_id=r.category_id,
@@ -373,9 +373,18 @@ def product_query(
     return ProductQuery(filter, check_page(page, _product_casts(sort_key)), sort_key, reverse)
 
 
+# A missing vendor sorts as "" (first): a NULL in a keyset key would drop rows from pages,
+# since (NULL, id) > (x, y) is never true. Selected under this name in every listing.
+_VENDOR_KEY = sa.func.coalesce(m.products.c.vendor, "").label("vendor_key")
+
+
 def _product_keys(sort_key: ProductSortKey) -> tuple[Any, ...]:
     p = m.products.c
-    return (p.id,) if sort_key is ProductSortKey.ID else (p[sort_key.value], p.id)
+    if sort_key is ProductSortKey.ID:
+        return (p.id,)
+    if sort_key is ProductSortKey.VENDOR:
+        return (_VENDOR_KEY, p.id)
+    return (p[sort_key.value], p.id)
 
 
 def _product_casts(sort_key: ProductSortKey) -> tuple[Any, ...]:
@@ -389,7 +398,8 @@ async def list_products_batch(
     branches = []
     for i, q in enumerate(queries):
         sel = keyset_select(
-            sa.select(*_PRODUCT_COLS), _filter_conditions(q.filter), _product_keys(q.sort_key),
+            sa.select(*_PRODUCT_COLS, _VENDOR_KEY), _filter_conditions(q.filter),
+            _product_keys(q.sort_key),
             q.page, reverse=q.reverse, tag=i,
         )  # fmt: skip
         if sel is not None:
