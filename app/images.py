@@ -19,6 +19,8 @@ from app.platform.images import (
     sign,
 )
 
+RENDERS_AT_ONCE = 2
+
 
 async def serve_image(request: Request) -> Response:
     settings = request.app.state.runtime.settings
@@ -37,8 +39,10 @@ async def serve_image(request: Request) -> Response:
                 raise ImageError(
                     "IMAGE_SIGNATURE_INVALID", "the image URL's signature is wrong", 403
                 )
-            # decoding and resizing take CPU for milliseconds: never on the event loop
-            path, media_type = await asyncio.to_thread(store.render, key, transform)
+            # decoding and resizing take CPU for milliseconds: never on the event loop, and
+            # a few at a time, so a burst of new sizes cannot take every core
+            async with _renders(request):
+                path, media_type = await asyncio.to_thread(store.render, key, transform)
     except ImageError as exc:
         return JSONResponse(
             {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
@@ -47,6 +51,13 @@ async def serve_image(request: Request) -> Response:
         )
     # a key's content never changes and a transformed URL names its result exactly
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
+
+
+def _renders(request: Request) -> asyncio.Semaphore:
+    state = request.app.state
+    if getattr(state, "image_renders", None) is None:
+        state.image_renders = asyncio.Semaphore(RENDERS_AT_ONCE)
+    return state.image_renders  # type: ignore[no-any-return]
 
 
 route = Route("/images/{key:path}", serve_image, methods=["GET", "HEAD"])
