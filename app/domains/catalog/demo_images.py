@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from app.platform.images import ImageStore
 
-SIZE = 800  # square; the image endpoint makes any smaller size from it
+SIZE = 640  # square; the image endpoint makes any smaller size from it
 
 # the demo taxonomy's colour names, roughly as they look
 _COLORS = {
@@ -66,7 +66,7 @@ def draw(key: str, alt: str) -> bytes:
         y = SIZE - SIZE // 10 - i * 18
         d.rectangle((SIZE // 10, y, SIZE - SIZE // 10, y + 8), fill=(20, 20, 20))
     out = io.BytesIO()
-    img.save(out, "JPEG", quality=80, optimize=True)
+    img.save(out, "JPEG", quality=80)  # no optimize pass: half the time, 30% more bytes
     return out.getvalue()
 
 

@@ -79,7 +79,7 @@ async def test_demo_images_are_absolute_urls_that_load_with_their_real_size(shop
         assert r.headers["content-type"] == "image/jpeg"
         assert r.headers["cache-control"] == IMMUTABLE
         with Image.open(io.BytesIO(r.content)) as pic:
-            assert pic.size == (img["width"], img["height"]) == (800, 800)
+            assert pic.size == (img["width"], img["height"]) == (640, 640)
         seen.add(r.content)
     assert len(seen) == len(demo)  # every picture is its own
 
@@ -93,14 +93,14 @@ async def test_demo_images_are_absolute_urls_that_load_with_their_real_size(shop
         ({"maxWidth": 90, "maxHeight": 160, "crop": "LEFT"}, (90, 160), "image/jpeg"),
         ({"maxWidth": 100, "scale": 2, "preferredContentType": "WEBP"}, (200, 200), "image/webp"),
         ({"maxHeight": 64, "preferredContentType": "PNG"}, (64, 64), "image/png"),
-        ({"maxWidth": 5000}, (800, 800), "image/jpeg"),  # never upscaled
+        ({"maxWidth": 5000}, (640, 640), "image/jpeg"),  # never upscaled
     ],
 )
 async def test_transformed_urls_are_resized_cached_and_kept_by_cdns(shop, transform, size, media):
     api, store, _ = shop
     img = next(i for imgs in (await images_of(api, transform)).values() for i in imgs)
     assert img["sized"].startswith(f"{BASE}/images/demo/") and "?" in img["sized"]
-    assert img["width"] == 800  # the original's size, whatever the transform
+    assert img["width"] == 640  # the original's size, whatever the transform
     first = await api.http.get(img["sized"])
     assert first.status_code == 200, first.text
     assert first.headers["content-type"] == media

@@ -137,7 +137,7 @@ def test_images_are_local_with_alt_text(drafts: list[ProductDraft]) -> None:
         for n, img in enumerate(d.images, start=1):
             # in the image store, served by /images/ (drawn by seed_demo, so they load)
             assert img.url == f"/images/demo/{d.handle}-{n}.jpg"
-            assert (img.width, img.height) == (800, 800)
+            assert (img.width, img.height) == (640, 640)
             assert img.alt.startswith(d.title)
 
 
