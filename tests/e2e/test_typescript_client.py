@@ -39,11 +39,11 @@ def installed() -> None:
 
 def check(schema: Path = SCHEMA) -> tuple[bool, str]:
     """codegen, then tsc: (passed, output)."""
-    npx = str(Path(npm()).with_name("npx"))
-    gen = run(npx, "--no-install", "graphql-codegen", "--config", "codegen.ts", schema=schema)
+    bin_ = DIR / "node_modules" / ".bin"
+    gen = run(str(bin_ / "graphql-codegen"), "--config", "codegen.ts", schema=schema)
     if gen.returncode != 0:
         return False, gen.stdout + gen.stderr
-    tsc = run(npx, "--no-install", "tsc", "--noEmit", "-p", ".")
+    tsc = run(str(bin_ / "tsc"), "--noEmit", "-p", ".")
     return tsc.returncode == 0, tsc.stdout + tsc.stderr
 
 
