@@ -45,7 +45,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         require_distributed(settings)
         asyncio.run(preflight(settings))
     host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
-    os.environ["PUBLIC_URL"] = f"http://{host}:{args.port}"
+    if not settings.public_url:  # a configured public URL (behind a proxy or CDN) wins
+        os.environ["PUBLIC_URL"] = f"http://{host}:{args.port}"
     workers = args.workers
     if settings.embedded and workers > 1:
         print(

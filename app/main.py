@@ -32,6 +32,7 @@ from strawberry.types import ExecutionResult
 from app.bootstrap import running
 from app.domains import CONTEXTS_WITH_TABLES
 from app.graphiql import MOUNT, assets_app, graphiql_html
+from app.images import route as images_route
 from app.platform.broker import ping_broker
 from app.platform.logs import configure_logging, request_id_var
 from app.platform.runtime import Runtime
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            images_route,
         ],
         lifespan=lifespan,
     )

@@ -36,6 +36,10 @@ class Database:
         self._readers: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._listeners: list[Callable[[str], None]] = []
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     def engine(self, context: str) -> AsyncEngine:
         url = self._settings.database_url_for(context)
         engine = self._engines.get(url)

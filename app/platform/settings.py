@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # comma-separated modules with `register(broker, routes, settings)`: custom consumers
     extra_worker_modules: str = ""
     public_url: str = ""
+    # the image store (originals and resized copies); default: `<DATA_DIR>/images`
+    image_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod

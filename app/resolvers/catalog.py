@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,9 +10,14 @@ from typing import Any
 
 from app.domains import catalog
 from app.platform.ids import from_global_id
+from app.platform.images import ImageError, Transform, public_url
 from app.platform.pagination import page_request
 from app.resolvers.context import Context
-from app.resolvers.errors import bad_input
+from app.resolvers.errors import ApiError, bad_input
+
+ImageTransform = Transform
+# `emporium serve` sets PUBLIC_URL from its host and port; this is its default port
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 MAX_ATTRIBUTE_FILTERS = 20
 MAX_NODES = 100
@@ -76,6 +82,37 @@ async def count_products(ctx: Context, filter: catalog.ProductFilter) -> int:
     return await ctx.catalog.product_count.load(filter)  # type: ignore[no-any-return]
 
 
+def within_category(filter: catalog.ProductFilter, category_id: int) -> catalog.ProductFilter:
+    """A category's own listing: the filter given, and inside this category."""
+    return dataclasses.replace(filter, within_category_id=category_id)
+
+
+def image_transform(
+    max_width: int | None,
+    max_height: int | None,
+    crop: str | None,
+    content_type: str | None,
+    scale: int,
+) -> Transform:
+    try:
+        return Transform(max_width, max_height, crop, content_type, scale).checked()
+    except ImageError as exc:
+        raise bad_input(exc.field or "transform", exc.message, exc.code) from None
+
+
+def image_url(ctx: Context, url: str, transform: Transform | None) -> str:
+    s = ctx.runtime.settings
+    return public_url(s.public_url or DEFAULT_PUBLIC_URL, url, transform, s.secret_key)
+
+
+async def variant_product(ctx: Context, variant: catalog.Variant) -> catalog.Product:
+    p = await ctx.catalog.product.load(variant.product_id)
+    if p is None:
+        # only a product hidden between loading the variant and now: a variant always has one
+        raise ApiError("NOT_FOUND", "the variant's product is no longer available")
+    return p  # type: ignore[no-any-return]
+
+
 def _one_of(id: str | None, handle: str | None) -> None:
     if (id is None) == (handle is None):
         raise bad_input("id", "pass exactly one of `id` or `handle`")
@@ -104,14 +141,25 @@ async def categories(
     before: str | None,
     parent_id: str | None,
     top_level: bool,
-) -> tuple[catalog.Page[catalog.Category], str]:
-    """A page of categories and the cursor kind its cursors carry."""
+) -> tuple[catalog.Page[catalog.Category], str, CategoryCount]:
+    """A page of categories, the cursor kind its cursors carry, and what counts them."""
     parent = from_global_id(parent_id, "Category", field="parentId")[1] if parent_id else None
-    kind = f"categories:{parent}:{int(top_level)}"
+    kind = f"categories:tree:{parent}:{int(top_level)}"
     req = page_request(kind, first, after, last, before)
     async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
         page = await catalog.list_categories(uow, req, parent_id=parent, top_level=top_level)
-    return page, kind
+    return page, kind, CategoryCount(parent, top_level)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    parent_id: int | None
+    top_level: bool
+
+
+async def count_categories(ctx: Context, c: CategoryCount) -> int:
+    async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
+        return await catalog.count_categories(uow, parent_id=c.parent_id, top_level=c.top_level)
 
 
 # What `node(id:)` can fetch, by global type name.
@@ -120,6 +168,7 @@ _NODE_LOADERS = {
     "ProductVariant": lambda ctx: ctx.catalog.variant,
     "Category": lambda ctx: ctx.catalog.category,
     "Brand": lambda ctx: ctx.catalog.brand,
+    "ProductImage": lambda ctx: ctx.catalog.image,
 }
 
 

@@ -35,6 +35,7 @@ class CatalogLoaders:
         self.variants = batch_loader(db, ctx, catalog.variants_by_product_ids, list)
         self.variant = batch_loader(db, ctx, catalog.variants_by_ids)
         self.images = batch_loader(db, ctx, catalog.images_by_product_ids, list)
+        self.image = batch_loader(db, ctx, catalog.images_by_ids)
         self.attributes = batch_loader(db, ctx, catalog.attributes_by_product_ids, list)
         self.category = batch_loader(db, ctx, catalog.categories_by_ids)
         self.category_by_handle = batch_loader(db, ctx, catalog.categories_by_handles)

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from app.schema.catalog import Brand, Category, Product, ProductVariant
+from app.schema.common import SCALARS
 from app.schema.cost import QueryCostLimiter
 from app.schema.query import Query
 
@@ -54,7 +55,7 @@ def build_schema(
             # after the validation cache: only a valid document is costed
             lambda: QueryCostLimiter(max_cost=max_cost),
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
 
 

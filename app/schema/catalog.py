@@ -20,8 +20,20 @@ from app.schema.common import Edge, Money, Node, PageInfo, keyset_edges, money, 
 
 _TAGS = re.compile(r"<[^>]+>")
 
-First = Annotated[int | None, strawberry.argument(description="At most 100.")]
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="At most 100. Left out, with `last` left out too: the first 20."
+    ),
+]
 Last = Annotated[int | None, strawberry.argument(description="At most 100.")]
+# a product's variants and images are short lists: left out, they come whole
+NestedFirst = Annotated[
+    int | None,
+    strawberry.argument(
+        description="At most 100. Left out, with `last` left out too: all of them (up to 100)."
+    ),
+]
 
 
 @strawberry.enum(description="How to sort products.")
@@ -61,22 +73,86 @@ class ProductAttribute:
     value: str
 
 
+@strawberry.enum(description="The region of an image to keep when cropping.")
+class CropRegion(Enum):
+    CENTER = "CENTER"
+    TOP = "TOP"
+    BOTTOM = "BOTTOM"
+    LEFT = "LEFT"
+    RIGHT = "RIGHT"
+
+
+@strawberry.enum(description="Image file formats an image can be converted to.")
+class ImageContentType(Enum):
+    JPG = "JPG"
+    PNG = "PNG"
+    WEBP = "WEBP"
+
+
+@strawberry.input(
+    description="How to transform an image (as in Shopify's Storefront API). Only images in "
+    "Emporium's own image store are transformed; for an image hosted elsewhere it is ignored."
+)
+class ImageTransformInput:
+    max_width: int | None = strawberry.field(
+        default=None, description="Image width in pixels, from 1 to 5760. Never upscaled."
+    )
+    max_height: int | None = strawberry.field(
+        default=None, description="Image height in pixels, from 1 to 5760. Never upscaled."
+    )
+    crop: CropRegion | None = strawberry.field(
+        default=None,
+        description="With both `maxWidth` and `maxHeight`: fill exactly that box and keep this "
+        "region of the image. Without, the image is fitted within the sizes given.",
+    )
+    preferred_content_type: ImageContentType | None = strawberry.field(
+        default=None, description="Convert to this format (default: the original's)."
+    )
+    scale: int = strawberry.field(
+        default=1, description="Size multiplier for high-density screens, from 1 to 3."
+    )
+
+    def domain(self) -> resolve.ImageTransform:
+        return resolve.image_transform(
+            self.max_width,
+            self.max_height,
+            self.crop.value if self.crop else None,
+            self.preferred_content_type.value if self.preferred_content_type else None,
+            self.scale,
+        )
+
+
 @strawberry.type(description="A product image.")
-class Image:
+class Image(Node):
+    _i: strawberry.Private[catalog.Image]
     id: strawberry.ID
-    url: str
     alt_text: str | None
-    width: int | None
-    height: int | None
+    width: int | None = strawberry.field(
+        description="The original's width in pixels; null for an image hosted elsewhere."
+    )
+    height: int | None = strawberry.field(
+        description="The original's height in pixels; null for an image hosted elsewhere."
+    )
 
     @classmethod
     def from_domain(cls, i: catalog.Image) -> Image:
         return cls(
+            _i=i,
             id=strawberry.ID(to_global_id("ProductImage", i.id)),
-            url=i.url,
             alt_text=i.alt or None,
             width=i.width,
             height=i.height,
+        )
+
+    @strawberry.field(
+        description="The image's absolute URL. With `transform`, a URL of the image resized "
+        "(and cropped or converted) by Emporium's image endpoint, cached for a year by any CDN. "
+        "Only images in Emporium's own store are transformed: an image hosted elsewhere is "
+        "returned as it is, and `transform` is ignored for it."
+    )
+    def url(self, info: Info[Context, None], transform: ImageTransformInput | None = None) -> str:
+        return resolve.image_url(
+            info.context, self._i.url, transform.domain() if transform else None
         )
 
 
@@ -101,10 +177,12 @@ class Brand(Node):
 class ProductVariant(Node):
     _v: strawberry.Private[catalog.Variant]
     id: strawberry.ID
-    sku: str
+    sku: str | None = strawberry.field(description="The stock keeping unit; null when it has none.")
     title: str
     price: Money
-    compare_at_price: Money | None
+    compare_at_price: Money | None = strawberry.field(
+        description="The price before a markdown; null when the variant is not on sale."
+    )
     selected_options: list[SelectedOption]
     weight: float = strawberry.field(description="In `weightUnit`.")
     weight_unit: WeightUnit
@@ -115,7 +193,7 @@ class ProductVariant(Node):
         return cls(
             _v=v,
             id=strawberry.ID(to_global_id("ProductVariant", v.id)),
-            sku=v.sku or "",
+            sku=v.sku or None,
             title=v.title,
             price=money(v.price, currency),
             compare_at_price=money(v.compare_at_price, currency)
@@ -129,9 +207,9 @@ class ProductVariant(Node):
         )
 
     @strawberry.field(description="The product this variant belongs to.")
-    async def product(self, info: Info[Context, None]) -> Product | None:
-        p = await info.context.catalog.product.load(self._v.product_id)
-        return Product.from_domain(p, _currency(info)) if p else None
+    async def product(self, info: Info[Context, None]) -> Product:
+        p = await resolve.variant_product(info.context, self._v)
+        return Product.from_domain(p, _currency(info))
 
 
 @strawberry.type
@@ -139,6 +217,7 @@ class ProductVariantConnection:
     edges: list[Edge[ProductVariant]]
     nodes: list[ProductVariant]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="How many variants, over all pages.")
 
 
 @strawberry.type
@@ -146,6 +225,7 @@ class ImageConnection:
     edges: list[Edge[Image]]
     nodes: list[Image]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="How many images, over all pages.")
 
 
 def _default_all(first: int | None, last: int | None) -> int | None:
@@ -164,8 +244,8 @@ class Product(Node):
     handle: str
     title: str
     description_html: str
-    vendor: str
-    product_type: str
+    vendor: str | None = strawberry.field(description="The brand's name; null when none.")
+    product_type: str | None = strawberry.field(description="Null when the product has none.")
     tags: list[str]
     created_at: datetime
     updated_at: datetime
@@ -180,8 +260,8 @@ class Product(Node):
             handle=p.handle,
             title=p.title,
             description_html=p.description_html or "",
-            vendor=p.vendor or "",
-            product_type=p.product_type or "",
+            vendor=p.vendor or None,
+            product_type=p.product_type or None,
             tags=list(p.tags),
             created_at=p.created_at,
             updated_at=p.updated_at,
@@ -200,7 +280,7 @@ class Product(Node):
     async def variants(
         self,
         info: Info[Context, None],
-        first: First = None,
+        first: NestedFirst = None,
         after: str | None = None,
         last: Last = None,
         before: str | None = None,
@@ -212,14 +292,14 @@ class Product(Node):
         cur = _currency(info)
         edges = [Edge(cursor=c, node=ProductVariant.from_domain(v, cur)) for c, v in window]
         return ProductVariantConnection(
-            edges=edges, nodes=[e.node for e in edges], page_info=page_info
+            edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
         )
 
     @strawberry.field
     async def images(
         self,
         info: Info[Context, None],
-        first: First = None,
+        first: NestedFirst = None,
         after: str | None = None,
         last: Last = None,
         before: str | None = None,
@@ -229,7 +309,9 @@ class Product(Node):
             f"images:{self._p.id}", items, _default_all(first, last), after, last, before
         )
         edges = [Edge(cursor=c, node=Image.from_domain(i)) for c, i in window]
-        return ImageConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
+        return ImageConnection(
+            edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
+        )
 
     @strawberry.field(description="The first image, if any.")
     async def featured_image(self, info: Info[Context, None]) -> Image | None:
@@ -247,7 +329,11 @@ class Product(Node):
                     seen.append(o.value)
         return [ProductOption(name=n, values=vs) for n, vs in values.items()]
 
-    @strawberry.field(description="Lowest and highest compare-at prices (zero when none).")
+    @strawberry.field(
+        description="Lowest and highest compare-at prices over the variants. Never null: a "
+        "variant without a compare-at price counts as zero, so a product with none answers "
+        "`0.00` amounts (as Shopify does)."
+    )
     async def compare_at_price_range(self, info: Info[Context, None]) -> ProductPriceRange:
         items: list[catalog.Variant] = await info.context.catalog.variants.load(self._p.id)
         prices = [v.compare_at_price or Decimal("0") for v in items] or [Decimal("0")]
@@ -302,7 +388,10 @@ class ProductConnection:
         )
 
 
-@strawberry.input(description="A product attribute to match (values of one name are OR-ed).")
+@strawberry.input(
+    description="A product attribute to match, name and value compared case-insensitively "
+    "(values of one name are OR-ed)."
+)
 class AttributeFilterInput:
     name: str
     value: str
@@ -319,7 +408,9 @@ class ProductFilterInput:
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="The category or any category below it."
     )
-    brand: str | None = strawberry.field(default=None, description="Brand name or handle.")
+    brand: str | None = strawberry.field(
+        default=None, description="Brand name or handle, compared case-insensitively."
+    )
     attributes: list[AttributeFilterInput] | None = None
     price: PriceRangeFilterInput | None = None
 
@@ -362,7 +453,7 @@ class Category(Node):
     id: strawberry.ID
     handle: str
     title: str
-    description: str
+    description: str | None = strawberry.field(description="Null when the category has none.")
     level: int = strawberry.field(description="0 for a top-level category.")
 
     @classmethod
@@ -372,7 +463,7 @@ class Category(Node):
             id=strawberry.ID(to_global_id("Category", c.id)),
             handle=c.handle,
             title=c.title,
-            description=c.description,
+            description=c.description or None,
             level=c.depth,
         )
 
@@ -396,23 +487,24 @@ class Category(Node):
         after: str | None = None,
         last: Last = None,
         before: str | None = None,
+        filter: ProductFilterInput | None = None,
         sort_key: ProductSortKeys = ProductSortKeys.ID,
         reverse: bool = False,
     ) -> ProductConnection:
+        f = filter.domain() if filter else catalog.ProductFilter()
         return await list_products(
-            info,
-            first,
-            after,
-            last,
-            before,
-            catalog.ProductFilter(category_id=self._c.id),
-            sort_key,
-            reverse,
-        )
+            info, first, after, last, before, resolve.within_category(f, self._c.id),
+            sort_key, reverse,
+        )  # fmt: skip
 
 
 @strawberry.type
 class CategoryConnection:
+    _count: strawberry.Private[resolve.CategoryCount]
     edges: list[Edge[Category]]
     nodes: list[Category]
     page_info: PageInfo
+
+    @strawberry.field(description="How many categories the listing has, over all pages.")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await resolve.count_categories(info.context, self._count)

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
+from strawberry.types.scalar import ScalarDefinition
 
+from app.platform.money import to_minor_units
 from app.platform.pagination import encode_cursor, page_request
 
 T = TypeVar("T")
+
+
+# The scalars say what they are on the wire, so typed clients (graphql-codegen) need not guess:
+# both are JSON strings. Mapped for every annotation in the schema (StrawberryConfig.scalar_map).
+SCALARS: dict[object, ScalarDefinition] = {
+    Decimal: dataclasses.replace(
+        DecimalDefinition,
+        description=(
+            'A decimal number serialized as a JSON string, never a float: `"29.99"`, '
+            '`"0.00"`, `"1500"`. Answers are plain decimal notation (no exponent); money '
+            "amounts carry exactly their currency's minor-unit digits (ISO 4217). Inputs accept "
+            "a string or a number in the numeric-string syntax of the General Decimal "
+            "Arithmetic specification."
+        ),
+        specified_by_url="https://speleotrove.com/decimal/daconvs.html",
+        serialize=lambda d: format(d, "f"),
+    ),
+    datetime: dataclasses.replace(
+        DateTimeDefinition,
+        description=(
+            "A date and time with its UTC offset, serialized as an RFC 3339 string: "
+            '`"2026-11-26T16:00:14.123456+00:00"`.'
+        ),
+        specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339",
+    ),
+}
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
@@ -20,7 +51,10 @@ class Node:
 
 @strawberry.type(description="An amount of money: a decimal amount (as a string) and its currency.")
 class Money:
-    amount: Decimal
+    amount: Decimal = strawberry.field(
+        description='Always with the currency\'s minor-unit digits: `"49.00"` and `"0.00"` '
+        'in USD, `"1500"` in JPY, `"1.250"` in KWD.'
+    )
     currency_code: str = strawberry.field(description="ISO 4217 code, such as USD.")
 
 
@@ -40,7 +74,7 @@ class UserError:
 
 
 def money(amount: Decimal, currency: str) -> Money:
-    return Money(amount=amount, currency_code=currency)
+    return Money(amount=to_minor_units(amount, currency), currency_code=currency)
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from app.schema.catalog import (
     Category,
     CategoryConnection,
     First,
+    Image,
     Last,
     Product,
     ProductConnection,
@@ -37,6 +38,8 @@ def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node |
         return Category.from_domain(obj)  # type: ignore[arg-type]
     if type_name == "Brand":
         return Brand.from_domain(obj)  # type: ignore[arg-type]
+    if type_name == "ProductImage":
+        return Image.from_domain(obj)  # type: ignore[arg-type]
     return None
 
 
@@ -64,7 +67,10 @@ class Query:
         p = await resolve.product(info.context, id, handle)
         return Product.from_domain(p, info.context.runtime.settings.currency_code) if p else None
 
-    @strawberry.field(description="Categories in tree order; `topLevel` keeps only the roots.")
+    @strawberry.field(
+        description="Categories in tree order (depth first: each category, then everything "
+        "below it); `topLevel` keeps only the roots, `parentId` only that category's children."
+    )
     async def categories(
         self,
         info: Info[Context, None],
@@ -75,7 +81,7 @@ class Query:
         parent_id: strawberry.ID | None = None,
         top_level: bool = False,
     ) -> CategoryConnection:
-        page, kind = await resolve.categories(
+        page, kind, count = await resolve.categories(
             info.context,
             first=first,
             after=after,
@@ -91,7 +97,9 @@ class Query:
             page.has_next_page,
             page.has_previous_page,
         )
-        return CategoryConnection(edges=edges, nodes=[e.node for e in edges], page_info=page_info)
+        return CategoryConnection(
+            _count=count, edges=edges, nodes=[e.node for e in edges], page_info=page_info
+        )
 
     @strawberry.field(description="One category by `id` or `handle`.")
     async def category(

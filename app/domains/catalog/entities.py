@@ -106,3 +106,5 @@ class ProductFilter:
     attributes: tuple[AttributeFilter, ...] = ()
     min_price: Decimal | None = None
     max_price: Decimal | None = None
+    # a category's own listing (Category.products): inside it, on top of `category_id`
+    within_category_id: int | None = None

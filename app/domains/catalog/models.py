@@ -67,12 +67,8 @@ products = sa.Table(
     sa.Index("products_created_id", "created_at", "id"),
     sa.Index("products_updated_id", "updated_at", "id"),
 )
-# VENDOR sorting orders a missing (NULL) vendor as "" (service/queries.py)
-sa.Index(
-    "products_vendor_id",
-    sa.func.coalesce(products.c.vendor, sa.literal_column("''")),
-    products.c.id,
-)
+# VENDOR sorting keys on coalesce(vendor, ''): a product without one sorts first (catalog_0003)
+sa.Index("products_vendor_key_id", sa.func.coalesce(products.c.vendor, ""), products.c.id)
 
 variants = sa.Table(
     "variants",
@@ -102,6 +98,8 @@ variants = sa.Table(
         unique=True,
         postgresql_where=sa.text("sku IS NULL"),
     ),
+    # the price filter: is some variant of the product in range (catalog_0003)
+    sa.Index("variants_price_product", "price", "product_id"),
 )
 
 images = sa.Table(
@@ -135,6 +133,12 @@ product_attributes = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, primary_key=True),
     sa.Index("product_attributes_name_value", "name", "value"),
+    # the attribute filter ignores case (catalog_0003)
+    sa.Index(
+        "product_attributes_lower_name_value",
+        sa.func.lower(sa.text("name")),
+        sa.func.lower(sa.text("value")),
+    ),
 )
 
 outbox, inbox = add_messaging_tables(metadata, SCHEMA)

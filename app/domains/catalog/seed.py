@@ -7,6 +7,7 @@ duplicating and every product announces itself on the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import random
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from app.domains.catalog import demo_images
 from app.domains.catalog.service import (
     ImageDraft,
     ProductDraft,
@@ -23,6 +25,7 @@ from app.domains.catalog.service import (
     upsert_products,
 )
 from app.platform.db import Database
+from app.platform.images import STORE_PREFIX, ImageStore, image_dir, store_url
 
 _CONTEXT = "catalog"  # the package's CONTEXT; a literal so the package may import this module
 
@@ -413,8 +416,14 @@ def _product(
         dict.fromkeys(val for v in variants for name, val in v.options if name == "Color")
     )
     views = [f"in {c}" for c in colors] + list(_VIEWS)
+    # drawn into the image store by `seed_demo` (demo_images), so every URL loads
     images = tuple(
-        ImageDraft(f"/static/demo/{handle}-{k}.jpg", f"{title}, {views[k - 1]}", 1200, 1200)
+        ImageDraft(
+            store_url(f"demo/{handle}-{k}.jpg"),
+            f"{title}, {views[k - 1]}",
+            demo_images.SIZE,
+            demo_images.SIZE,
+        )
         for k in range(1, rng.randint(1, 4) + 1)
     )
 
@@ -486,10 +495,17 @@ async def seed_demo(
     progress: Callable[[int, int], None] | None = None,
     seed: int = 7,
     batch_size: int = 50,
+    images: ImageStore | None = None,
 ) -> int:
-    """Upsert the demo catalog, `batch_size` products per transaction; returns how many."""
+    """Upsert the demo catalog, `batch_size` products per transaction, and draw its images
+    into the image store (default: IMAGE_DIR's); returns how many products."""
     written = 0
     batch: list[ProductDraft] = []
+    drafts = list(demo_drafts(products, seed))
+    store = images or ImageStore(image_dir(db.settings))
+    pictures = [(i.url.removeprefix(STORE_PREFIX), i.alt or "") for d in drafts for i in d.images]
+    # drawing is CPU work in a thread, alongside the database writes
+    drawing = asyncio.create_task(asyncio.to_thread(demo_images.write, store, pictures))
 
     async def flush() -> None:
         nonlocal written
@@ -501,10 +517,13 @@ async def seed_demo(
         if progress is not None:
             progress(written, products)
 
-    for draft in demo_drafts(products, seed):
-        batch.append(draft)
-        if len(batch) >= batch_size:
+    try:
+        for draft in drafts:
+            batch.append(draft)
+            if len(batch) >= batch_size:
+                await flush()
+        if batch:
             await flush()
-    if batch:
-        await flush()
+    finally:
+        await drawing
     return written

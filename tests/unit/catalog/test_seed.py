@@ -132,7 +132,9 @@ def test_images_are_local_with_alt_text(drafts: list[ProductDraft]) -> None:
     assert {len(d.images) for d in drafts} == {1, 2, 3, 4}
     for d in drafts:
         for n, img in enumerate(d.images, start=1):
-            assert img.url == f"/static/demo/{d.handle}-{n}.jpg"
+            # in the image store, served by /images/ (drawn by seed_demo, so they load)
+            assert img.url == f"/images/demo/{d.handle}-{n}.jpg"
+            assert (img.width, img.height) == (640, 640)
             assert img.alt.startswith(d.title)
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.domains.catalog import models as m
 from app.domains.catalog.entities import (
@@ -52,7 +53,7 @@ def _product(r: Any) -> Product:
         title=r.title,
         description_html=r.description_html,
         product_type=r.product_type,
-        tags=tuple(r.tags),
+        tags=tuple(r.tags or ()),
         vendor=r.vendor,
         brand_id=r.brand_id,
         category_id=r.category_id,
@@ -167,6 +168,19 @@ async def images_by_product_ids(
     return out
 
 
+async def images_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Image]:
+    """Images of visible products, by image id (what `node(id:)` fetches)."""
+    i = m.images.c
+    rows = await uow.session.execute(
+        sa.select(i.id, i.product_id, i.url, i.alt, i.position, i.width, i.height)
+        .join(m.products, m.products.c.id == i.product_id)
+        .where(i.id.in_(ids), _visible())
+    )
+    return {
+        r.id: Image(r.id, r.product_id, r.url, r.alt, r.position, r.width, r.height) for r in rows
+    }
+
+
 async def attributes_by_product_ids(
     uow: UnitOfWork, product_ids: Sequence[int]
 ) -> dict[int, list[tuple[str, str]]]:
@@ -226,23 +240,48 @@ async def children_by_category_ids(
     return out
 
 
+def _category_conds(c: Any, parent_id: int | None, top_level: bool) -> list[sa.ColumnElement[bool]]:
+    if parent_id is not None:
+        return [c.parent_id == parent_id]
+    return [c.parent_id.is_(None)] if top_level else []
+
+
+def _tree_key(v: object) -> list[int]:
+    """A cursor's tree position: the ids from the root down (what `path` holds)."""
+    if not isinstance(v, list) or not 1 <= len(v) <= 64:
+        raise ValueError("not a tree position")
+    out = [int(x) for x in v if not isinstance(x, bool)]
+    if len(out) != len(v) or not all(0 < x < 2**63 for x in out):
+        raise ValueError("not a tree position")
+    return out
+
+
 async def list_categories(
     uow: UnitOfWork, page: PageRequest, *, parent_id: int | None, top_level: bool
 ) -> Page[Category]:
-    """Categories in tree order (position, title); keyset-paginated on (position, title, id)."""
+    """Categories in tree order: depth first, each category followed by everything below it
+    (siblings in creation order). The key is the materialised path as an array of ids, so
+    "/1/5/" sorts right after "/1/" and before "/10/"; keyset-paginated on it."""
     c = m.categories.c
-    conds: list[sa.ColumnElement[bool]] = []
-    if parent_id is not None:
-        conds.append(c.parent_id == parent_id)
-    elif top_level:
-        conds.append(c.parent_id.is_(None))
-    key_cols = (c.depth, c.position, c.title, c.id)
-    casts = (int, int, str, int)
-    checked = check_page(page, casts)
-    sel = keyset_select(sa.select(*_CATEGORY_COLS), conds, key_cols, checked)
+    tree = sa.cast(
+        sa.func.string_to_array(sa.func.btrim(c.path, "/"), "/"), ARRAY(sa.BigInteger)
+    ).label("tree")
+    rows_q = (
+        sa.select(*_CATEGORY_COLS, tree).where(*_category_conds(c, parent_id, top_level)).subquery()
+    )
+    key_cols = (rows_q.c.tree,)
+    checked = check_page(page, (_tree_key,))
+    sel = keyset_select(sa.select(rows_q), [], key_cols, checked)
     rows = list(await uow.session.execute(sel)) if sel is not None else []
     items, keys, has_more = keyset_rows(rows, key_cols, checked)
     return page_of([_category(r) for r in items], keys, has_more, checked)
+
+
+async def count_categories(uow: UnitOfWork, *, parent_id: int | None, top_level: bool) -> int:
+    """How many categories `list_categories` lists, over all pages."""
+    c = m.categories.c
+    stmt = sa.select(sa.func.count()).select_from(m.categories)
+    return int(await uow.session.scalar(stmt.where(*_category_conds(c, parent_id, top_level))) or 0)
 
 
 _SORT_CASTS: dict[ProductSortKey, Any] = {
@@ -258,9 +297,9 @@ _SORT_CASTS: dict[ProductSortKey, Any] = {
 def _filter_conditions(f: ProductFilter) -> list[sa.ColumnElement[bool]]:
     p = m.products.c
     conds: list[sa.ColumnElement[bool]] = [_visible()]
-    if f.category_id is not None:
+    for category_id in sorted({c for c in (f.category_id, f.within_category_id) if c is not None}):
         # the category and everything below it
-        path = sa.select(m.categories.c.path).where(m.categories.c.id == f.category_id)
+        path = sa.select(m.categories.c.path).where(m.categories.c.id == category_id)
         sub = sa.select(m.categories.c.id).where(
             m.categories.c.path.startswith(path.scalar_subquery(), autoescape=False)
         )
@@ -274,17 +313,39 @@ def _filter_conditions(f: ProductFilter) -> list[sa.ColumnElement[bool]]:
                 )
             )
         )
+    # names and values match whatever their case, like brands (Material=cotton is Cotton)
     by_name: dict[str, list[str]] = defaultdict(list)
     for af in f.attributes:
-        by_name[af.name].append(af.value)
+        by_name[af.name.lower()].append(af.value.lower())
     a = m.product_attributes.c
     for name, values in by_name.items():
         # values of one attribute are alternatives; different attributes must all match
-        conds.append(sa.exists().where(a.product_id == p.id, a.name == name, a.value.in_(values)))
-    if f.min_price is not None:
-        conds.append(p.max_price >= f.min_price)
-    if f.max_price is not None:
-        conds.append(p.min_price <= f.max_price)
+        conds.append(
+            sa.exists().where(
+                a.product_id == p.id,
+                sa.func.lower(a.name) == name,
+                sa.func.lower(a.value).in_(values),
+            )
+        )
+    if f.min_price is not None or f.max_price is not None:
+        conds.extend(_price_conditions(f.min_price, f.max_price))
+    return conds
+
+
+def _price_conditions(lo: Decimal | None, hi: Decimal | None) -> list[sa.ColumnElement[bool]]:
+    """Some variant's price is within [lo, hi]. The product's min–max range overlapping the
+    bounds is necessary, not sufficient (40 and 110 overlap 50–100 with no variant in it):
+    it stays as a cheap prefilter, and the variants decide."""
+    p, v = m.products.c, m.variants.c
+    conds: list[sa.ColumnElement[bool]] = []
+    in_range: list[sa.ColumnElement[bool]] = [v.product_id == p.id]
+    if lo is not None:
+        conds.append(p.max_price >= lo)
+        in_range.append(v.price >= lo)
+    if hi is not None:
+        conds.append(p.min_price <= hi)
+        in_range.append(v.price <= hi)
+    conds.append(sa.exists().where(*in_range))
     return conds
 
 
@@ -312,8 +373,9 @@ def product_query(
     return ProductQuery(filter, check_page(page, _product_casts(sort_key)), sort_key, reverse)
 
 
-# a missing vendor is NULL: it sorts as "" so that keyset comparisons never meet a NULL
-_VENDOR_KEY = sa.func.coalesce(m.products.c.vendor, sa.literal_column("''")).label("vendor_key")
+# A missing vendor sorts as "" (first): a NULL in a keyset key would drop rows from pages,
+# since (NULL, id) > (x, y) is never true. Selected under this name in every listing.
+_VENDOR_KEY = sa.func.coalesce(m.products.c.vendor, "").label("vendor_key")
 
 
 def _product_keys(sort_key: ProductSortKey) -> tuple[Any, ...]:
