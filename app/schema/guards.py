@@ -3,19 +3,22 @@
 One extension runs every guard, for HTTP and WebSocket alike, in this order:
 1. the query's length in characters (comments and all) and the variables' size and
    nesting, before anything is parsed or coerced;
-2. parsing with a token limit, through a cache that never keeps a big document;
-3. validation with graphql-core's rules plus the linear shape rule (depth, aliases,
-   expanded size), cached with the document;
+2. parsing with a token limit, through a cache that never keeps a big document (a long
+   document is parsed and validated in a worker thread, off the event loop);
+3. the operations' shape (depth, aliases, size once fragments are expanded), measured in
+   linear time, then graphql-core's validation rules, whose work on repeated fields is
+   capped (VALIDATION_WORK); both cached with the document;
 4. the cost of the operation to run, with its variables.
 Every refusal is a GraphQLError carrying its `extensions.code` from here.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -31,14 +34,23 @@ from graphql import (
     specified_rules,
 )
 from graphql.language import Lexer, TokenKind
+from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from app.schema.cost import CostModel
-from app.schema.shape import shape_rule
+from app.schema.shape import shape_errors
+
+# graphql-core meters the work of comparing fields of the same name (OverlappingFields
+# CanBeMerged), 500,000 units by default: 0.3-0.5 s of a blocked loop for `{ __typename`
+# repeated a thousand times. Real queries spend nothing there; 100 copies of one field
+# spend 9,900. Past the budget, validation stops with "Validation aborted."
+VALIDATION_WORK = 50_000
 
 if TYPE_CHECKING:
     from app.platform.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,21 +132,17 @@ def variables_refusal(variables: object, max_values: int, max_depth: int) -> Gra
 
 
 def token_count(query: str, limit: int) -> int:
-    """Tokens in `query`, comments included, counting stops past `limit`."""
+    """Tokens in `query`, comments included; counting stops past `limit`."""
     lexer = Lexer(Source(query))
     count = 0
     token = lexer.token
     try:
+        # one token at a time: the lexer's own advance() reads a whole run of comments
         while count <= limit:
-            nxt = lexer.advance()
-            skipped = token.next  # the comments between two tokens are linked in between
-            while skipped is not None and skipped is not nxt:
-                count += 1
-                skipped = skipped.next
-            if nxt.kind is TokenKind.EOF:
+            token = lexer.read_next_token(token.end)
+            if token.kind is TokenKind.EOF:
                 break
             count += 1
-            token = nxt
     except GraphQLError:
         pass  # a lexical error: what was read so far is the count
     return count
@@ -183,51 +191,49 @@ class Guards:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.rules: tuple[type[ASTValidationRule], ...] = (
-            *specified_rules,
-            shape_rule(
-                max_depth=limits.max_depth,
-                max_aliases=limits.max_aliases,
-                max_fields=limits.max_expanded_fields,
-            ),
-        )
+        self.rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
+        # the library reads this module attribute when a validation starts (its documented
+        # way to set the budget)
+        overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = VALIDATION_WORK
         self.cache = DocumentCache(
             limits.cache_size, limits.cache_max_query_length, limits.cache_chars
         )
         self.cost_model: CostModel | None = None  # set once the schema exists
 
-    def parse(self, query: str, variables: object) -> _Entry | GraphQLError:
+    def precheck(self, query: str, variables: object) -> GraphQLError | None:
+        """What is refused before parsing: the query's length, the variables' size."""
         lim = self.limits
         if len(query) > lim.max_query_length:
             return refusal(
                 "QUERY_TOO_LARGE",
                 f"The query is {len(query)} characters long; at most {lim.max_query_length}",
             )
-        refused = variables_refusal(variables, lim.max_variable_values, lim.max_variable_depth)
-        if refused is not None:
-            return refused
-        entry = self.cache.get(query)
-        if entry is not None:
-            return entry
+        return variables_refusal(variables, lim.max_variable_values, lim.max_variable_depth)
+
+    def parse(self, query: str) -> _Entry | GraphQLError:
+        """The parsed document, or why not (thread-safe: touches nothing shared)."""
+        lim = self.limits
         try:
-            document = parse(query, max_tokens=lim.max_tokens)
+            return _Entry(parse(query, max_tokens=lim.max_tokens))
         except GraphQLError as exc:
-            too_many = token_count(query, lim.max_tokens) > lim.max_tokens
-            if too_many:
+            if token_count(query, lim.max_tokens) > lim.max_tokens:
                 return refusal(
                     "QUERY_TOO_LARGE",
                     f"The query has more than {lim.max_tokens} tokens (comments included)",
                 )
             return tag(exc, "GRAPHQL_PARSE_FAILED")
-        entry = _Entry(document)
-        self.cache.put(query, entry)
-        return entry
 
-    def validate(self, schema: Any, entry: _Entry) -> list[GraphQLError]:
-        if entry.errors is None:
-            errors = validate_document(schema, entry.document, self.rules)
-            entry.errors = [tag(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]
-        return entry.errors
+    def check(self, schema: Any, document: DocumentNode) -> list[GraphQLError]:
+        """The document's validation errors (thread-safe: touches nothing shared)."""
+        lim = self.limits
+        # the shape first: linear, and a document it refuses is not worth validating
+        errors = shape_errors(
+            document,
+            max_depth=lim.max_depth,
+            max_aliases=lim.max_aliases,
+            max_fields=lim.max_expanded_fields,
+        ) or validate_document(schema, document, self.rules)
+        return [tag(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]
 
     def cost_refusal(
         self, document: DocumentNode, operation_name: str | None, variables: Any
@@ -271,6 +277,17 @@ def _stand_in(operation_name: str | None) -> DocumentNode:
     )
 
 
+# Parsing and validating a document of thousands of tokens takes tens of milliseconds of
+# CPU; past this length it runs in a worker thread, so the loop keeps serving others.
+OFF_LOOP_LENGTH = 2_000
+
+
+async def _off_the_loop(size: int, fn: Callable[..., T], *args: Any) -> T:
+    if size > OFF_LOOP_LENGTH:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
 class GuardExtension(SchemaExtension):
     """Runs the guards for one request (a new instance per request; `Guards` is shared)."""
 
@@ -278,10 +295,15 @@ class GuardExtension(SchemaExtension):
         self.guards = guards
         self._entry: _Entry | None = None
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         ctx = self.execution_context
-        if ctx.graphql_document is None and ctx.query is not None:
-            got = self.guards.parse(ctx.query, ctx.variables)
+        query = ctx.query
+        if ctx.graphql_document is None and query is not None:
+            got = self.guards.precheck(query, ctx.variables) or self.guards.cache.get(query)
+            if got is None:
+                got = await _off_the_loop(len(query), self.guards.parse, query)
+                if isinstance(got, _Entry):
+                    self.guards.cache.put(query, got)
             if isinstance(got, GraphQLError):
                 ctx.graphql_document = _stand_in(ctx.operation_name)
                 ctx.pre_execution_errors = [got]
@@ -290,18 +312,22 @@ class GuardExtension(SchemaExtension):
                 ctx.graphql_document = got.document
         yield
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         ctx = self.execution_context
-        if ctx.pre_execution_errors is None and ctx.graphql_document is not None:
-            entry = self._entry or _Entry(ctx.graphql_document)
-            errors = self.guards.validate(ctx.schema._schema, entry)
-            if not errors:
-                cost = self.guards.cost_refusal(
-                    ctx.graphql_document, ctx.operation_name, ctx.variables
+        document = ctx.graphql_document
+        if ctx.pre_execution_errors is None and document is not None:
+            entry = self._entry or _Entry(document)
+            if entry.errors is None:
+                size = len(ctx.query or "")
+                entry.errors = await _off_the_loop(
+                    size, self.guards.check, ctx.schema._schema, document
                 )
+            errors = list(entry.errors)
+            if not errors:
+                cost = self.guards.cost_refusal(document, ctx.operation_name, ctx.variables)
                 errors = [cost] if cost else []
             # a list (even empty) tells strawberry validation is done
-            ctx.pre_execution_errors = list(errors)
+            ctx.pre_execution_errors = errors
         yield
 
     def on_execute(self) -> Iterator[None]:

@@ -20,10 +20,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
 )
-from graphql.language import BREAK
 
 # Counts saturate here: the verdict is the same and the arithmetic stays small.
 SATURATED = 2**53 - 1
@@ -112,39 +109,26 @@ def _dependency_order(fragments: Mapping[str, FragmentDefinitionNode]) -> list[s
     return order
 
 
-def shape_rule(*, max_depth: int, max_aliases: int, max_fields: int) -> type[ValidationRule]:
-    """A validation rule refusing operations too deep, too aliased or too large once expanded,
-    each with its code."""
+def shape_errors(
+    document: DocumentNode, *, max_depth: int, max_aliases: int, max_fields: int
+) -> list[GraphQLError]:
+    """Each operation too large once expanded, too deep or too aliased, with its code."""
+    errors = []
+    for op, shape in operation_shapes(document):
+        name = f"'{op.name.value}'" if op.name else "The operation"
+        if shape.fields > max_fields:
+            message = (
+                f"{name} selects more than {max_fields} fields once its fragments are expanded"
+            )
+            errors.append(_refusal("QUERY_TOO_LARGE", message, op))
+        if shape.depth > max_depth:
+            message = f"{name} exceeds maximum operation depth of {max_depth}"
+            errors.append(_refusal("QUERY_TOO_DEEP", message, op))
+        if shape.aliases > max_aliases:
+            message = f"{name} has {shape.aliases} aliases once expanded; at most {max_aliases}"
+            errors.append(_refusal("TOO_MANY_ALIASES", message, op))
+    return errors
 
-    class DocumentShapeRule(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
 
-        def enter_document(self, node: DocumentNode, *_: object) -> object:
-            for op, shape in operation_shapes(node):
-                name = f"'{op.name.value}'" if op.name else "The operation"
-                if shape.fields > max_fields:
-                    self.refuse(
-                        "QUERY_TOO_LARGE",
-                        f"{name} selects more than {max_fields} fields once its fragments "
-                        "are expanded",
-                        op,
-                    )
-                if shape.depth > max_depth:
-                    self.refuse(
-                        "QUERY_TOO_DEEP",
-                        f"{name} exceeds maximum operation depth of {max_depth}",
-                        op,
-                    )
-                if shape.aliases > max_aliases:
-                    self.refuse(
-                        "TOO_MANY_ALIASES",
-                        f"{name} has {shape.aliases} aliases once expanded; at most {max_aliases}",
-                        op,
-                    )
-            return BREAK  # measured whole: nothing more to visit
-
-        def refuse(self, code: str, message: str, op: OperationDefinitionNode) -> None:
-            self.report_error(GraphQLError(message, op, extensions={"code": code}))
-
-    return DocumentShapeRule
+def _refusal(code: str, message: str, op: OperationDefinitionNode) -> GraphQLError:
+    return GraphQLError(message, op, extensions={"code": code})
