@@ -38,7 +38,7 @@ from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from app.schema.cost import CostModel
+from app.schema.cost import SATURATED, CostModel
 from app.schema.shape import shape_errors
 
 # graphql-core meters the work of comparing fields of the same name (OverlappingFields
@@ -248,9 +248,11 @@ class Guards:
         )
         if cost <= max_cost:
             return None
+        # costing stops early past the limit (SATURATED): no exact figure to give then
+        figure = f"Query cost {cost}" if cost < SATURATED else "The query's cost"
         return refusal(
             "QUERY_TOO_COSTLY",
-            f"Query cost {cost} exceeds the maximum cost of {max_cost}; "
+            f"{figure} exceeds the maximum cost of {max_cost}; "
             "ask for fewer items per page or fewer nested lists",
             cost=cost,
             maxCost=max_cost,

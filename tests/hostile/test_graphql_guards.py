@@ -291,3 +291,25 @@ async def test_a_nul_byte_is_the_clients_error_and_leaks_nothing(api, baseline):
     )
     text = json.dumps(body)
     assert "SELECT" not in text and "sqlalchemy" not in text.lower() and "catalog." not in text
+
+
+async def test_big_documents_are_not_kept(api, baseline):
+    """Issue 13 #2: the parser cache kept every document; six 10 MB queries held 435 MB.
+    Thirty distinct dense documents of about 2 MB of syntax tree each leave no trace."""
+    import gc
+
+    import psutil
+
+    def dense(i: int) -> Request:
+        fields = " ".join(f"a{i}x{n:09d}: __typename" for n in range(1300))
+        return Request("{ " + fields + " }")
+
+    await dense(-1).send(api)  # the first one's allocations are not the cache's
+    gc.collect()
+    before = psutil.Process().memory_info().rss
+    for i in range(30):
+        r = await dense(i).send(api)
+        assert r.codes == ["TOO_MANY_ALIASES"]
+    gc.collect()
+    grown = psutil.Process().memory_info().rss - before
+    assert grown < 20 * 2**20, f"RSS grew {grown / 2**20:.0f} MB"
