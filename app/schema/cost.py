@@ -30,6 +30,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -70,7 +71,8 @@ ARGUMENT_SIZED: dict[str, str] = {"Query.nodes": "ids"}
 
 @dataclass
 class CostModel:
-    """The schema's list bounds, derived once; `cost()` prices one operation."""
+    """Prices operations against one schema; `unbounded_lists()` finds the list fields that
+    nothing bounds."""
 
     schema: GraphQLSchema
 
@@ -282,10 +284,14 @@ def _meta_child(schema: GraphQLSchema, kind: str, obj: Any, name: str) -> tuple[
     elif kind == "__Type":
         if name == "ofType":
             return "__Type", getattr(obj, "of_type", None)
-        if name in ("fields", "inputFields"):
-            fields = getattr(obj, "fields", None)
-            child = "__Field" if name == "fields" else "__InputValue"
-            return child, list(fields.values()) if fields is not None else None
+        if name == "fields":
+            fields = (
+                obj.fields if isinstance(obj, GraphQLObjectType | GraphQLInterfaceType) else None
+            )
+            return "__Field", list(fields.values()) if fields is not None else None
+        if name == "inputFields":
+            inputs = obj.fields if isinstance(obj, GraphQLInputObjectType) else None
+            return "__InputValue", list(inputs.values()) if inputs is not None else None
         if name == "interfaces":
             return "__Type", list(getattr(obj, "interfaces", None) or [])
         if name == "possibleTypes":
