@@ -200,9 +200,12 @@ class Guards:
         )
         self.cost_model: CostModel | None = None  # set once the schema exists
 
-    def precheck(self, query: str, variables: object) -> GraphQLError | None:
-        """What is refused before parsing: the query's length, the variables' size."""
+    def precheck(self, query: object, variables: object) -> GraphQLError | None:
+        """What is refused before parsing: the query's type and length, the variables' size."""
         lim = self.limits
+        if not isinstance(query, str):
+            # HTTP's view checks this; a WebSocket payload reaches here as sent
+            return refusal("BAD_USER_INPUT", "`query` must be a string")
         if len(query) > lim.max_query_length:
             return refusal(
                 "QUERY_TOO_LARGE",
@@ -303,6 +306,7 @@ class GuardExtension(SchemaExtension):
         if ctx.graphql_document is None and query is not None:
             got = self.guards.precheck(query, ctx.variables) or self.guards.cache.get(query)
             if got is None:
+                assert isinstance(query, str)  # precheck refuses anything else
                 got = await _off_the_loop(len(query), self.guards.parse, query)
                 if isinstance(got, _Entry):
                     self.guards.cache.put(query, got)
@@ -320,7 +324,7 @@ class GuardExtension(SchemaExtension):
         if ctx.pre_execution_errors is None and document is not None:
             entry = self._entry or _Entry(document)
             if entry.errors is None:
-                size = len(ctx.query or "")
+                size = len(ctx.query) if isinstance(ctx.query, str) else 0
                 entry.errors = await _off_the_loop(
                     size, self.guards.check, ctx.schema._schema, document
                 )

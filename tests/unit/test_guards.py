@@ -163,3 +163,9 @@ async def test_graphiql_can_still_introspect():
     q = get_introspection_query(descriptions=True, input_value_deprecation=True)
     result = await SCHEMA.execute(q)
     assert result.errors is None and result.data["__schema"]["types"]
+
+
+async def test_a_query_that_is_not_a_string_is_refused_on_the_streaming_path():
+    stream = await SCHEMA.stream(5)  # type: ignore[arg-type]
+    results = [r async for r in stream]
+    assert [e.extensions["code"] for e in results[0].errors] == ["BAD_USER_INPUT"]
