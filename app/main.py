@@ -40,6 +40,7 @@ from app.platform.settings import Settings, load_settings
 from app.resolvers.context import Context
 from app.resolvers.errors import format_result
 from app.schema import build_schema
+from app.schema.guards import Limits
 
 log = logging.getLogger("emporium.http")
 
@@ -154,13 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not logging.getLogger().handlers:
         # a uvicorn worker process starts with no logging set up: same setup as the CLI's
         configure_logging(s.log_level, s.log_format)
-    schema = build_schema(
-        max_depth=s.max_query_depth,
-        max_aliases=s.max_aliases,
-        max_tokens=s.max_tokens,
-        cache_size=s.parser_cache_size,
-        max_cost=s.max_query_cost,
-    )
+    schema = build_schema(Limits.from_settings(s))
     graphql = GraphQLApp(schema, graphql_ide="graphiql")
     metrics = Metrics()
 

@@ -4,8 +4,8 @@ depth. Shared by every context's listings; many listings can run as one statemen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,27 +26,68 @@ def check_page(page: PageRequest, casts: Sequence[Any]) -> PageRequest:
 def _cast_key(key: tuple[object, ...], casts: Sequence[Any], field: str) -> tuple[Any, ...]:
     if len(key) != len(casts):
         raise PaginationError("INVALID_CURSOR", field, f"`{field}` does not fit this sort order")
+    values = tuple(_cast(cast, v) for cast, v in zip(casts, key, strict=True))
+    if any(v is _INVALID for v in values):
+        raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor")
+    return values
+
+
+_INVALID = object()
+# the casts whose cursor value is written as a string
+_TEXT_CASTS: tuple[Any, ...] = (str, Decimal, datetime.fromisoformat)
+# A numeric key column (money is numeric(14,2)) holds less than 10^15, with few decimals.
+_MAX_DECIMAL_DIGITS = 15
+_MIN_DECIMAL_EXPONENT = -6
+
+
+def _cast(cast: Any, v: object) -> Any:
+    """The cursor value as the key column's type, or _INVALID. Each type is written one way
+    by `keyset_rows` (ints as JSON integers, decimals and datetimes as strings), and only a
+    value Postgres can compare with the column is accepted: a bigint, a finite decimal in
+    the column's range, text without NUL, an aware datetime. Anything else never came from a
+    cursor we wrote."""
+    if cast is int:
+        # bool is an int to Python, never to a cursor; orjson reads an integer past 2^64 as a float
+        ok = type(v) is int and -(2**63) <= v < 2**63
+        return v if ok else _INVALID
+    if cast not in _TEXT_CASTS:
+        # a listing's own parser (a tree position, say) checks its structured value itself
+        try:
+            return cast(v)
+        except (TypeError, ValueError, OverflowError, ArithmeticError):
+            return _INVALID
+    if not isinstance(v, str) or not _is_text(v):
+        return _INVALID
+    if cast is str:
+        return v
+    if cast is Decimal:
+        try:
+            d = Decimal(v)
+        except (ArithmeticError, ValueError):  # decimal.InvalidOperation is both
+            return _INVALID
+        # checked on its digits and exponent: no arithmetic, so no decimal.Overflow
+        if not d.is_finite() or d.as_tuple().exponent < _MIN_DECIMAL_EXPONENT:  # type: ignore[operator]
+            return _INVALID
+        return d if d.adjusted() < _MAX_DECIMAL_DIGITS else _INVALID
     try:
-        # bool is an int to Python, never to a cursor we wrote
-        if any(isinstance(v, bool) for v in key):
-            raise ValueError
-        values = tuple(cast(v) for cast, v in zip(casts, key, strict=True))
-        if not all(_storable(v) for v in values):
-            raise ValueError
-        return values
-    except (TypeError, ValueError, InvalidOperation):
-        raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor") from None
+        value = cast(v)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return _INVALID
+            value.astimezone(UTC)  # a year 9999 at -14:00 overflows here, not in asyncpg
+        return value
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return _INVALID
 
 
-def _storable(v: object) -> bool:
-    """A value Postgres can compare with a key column: a bigint, a finite number, text
-    without NUL. Anything else never came from a cursor we wrote."""
-    if isinstance(v, int):
-        return -(2**63) <= v < 2**63
-    if isinstance(v, Decimal):
-        return v.is_finite() and abs(v) < Decimal("1e15")
-    if isinstance(v, str):
-        return "\x00" not in v
+def _is_text(v: str) -> bool:
+    """Text Postgres stores: no NUL, and valid UTF-8 (no lone surrogate)."""
+    if "\x00" in v:
+        return False
+    try:
+        v.encode()
+    except UnicodeEncodeError:
+        return False
     return True
 
 
@@ -58,11 +99,10 @@ def keyset_select(
     *,
     reverse: bool = False,
     tag: int = 0,
-) -> sa.Select[Any] | None:
+) -> sa.Select[Any]:
     """Rows after/before a checked key in (reversed) key order, one extra to tell if more
-    exist; tagged with `_q` (which listing) and `_rn` (position). None for an empty page."""
-    if page.limit == 0:
-        return None
+    exist; tagged with `_q` (which listing) and `_rn` (position). Even `first: 0` reads that
+    one row: it says whether the (empty) page has a next."""
     where = list(conds)
     ascending = page.forward != reverse
     tuple_cols = sa.tuple_(*key_cols)

@@ -6,8 +6,11 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from app.domains import catalog
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -29,36 +32,41 @@ def bad_input(field: str, message: str, code: str = "BAD_USER_INPUT") -> ApiErro
     return ApiError(code, message, field)
 
 
-# Validation failures that graphql-core/strawberry raise without a code, by message.
-_VALIDATION_CODES = (
-    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
-    ("aliases found", "TOO_MANY_ALIASES"),
-    ("Document contains more than", "QUERY_TOO_LARGE"),
-    ("exceeds the maximum cost", "QUERY_TOO_COSTLY"),
-    ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
+# Expected failures, by type: each carries its stable `code` (and maybe a `field`). A new
+# context adds its base error here, imported from its package's public `__init__`.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    ApiError,
+    PaginationError,
+    InvalidId,
+    catalog.CatalogError,
 )
-
-_EXPECTED = (ApiError, PaginationError, InvalidId)
+# strawberry's own refusals of a request's shape (an unknown operation name, a mutation
+# over GET, no query); over HTTP the view answers them, over WebSocket they arrive here
+_REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
 def error_code(error: GraphQLError) -> str:
+    """The error's stable code. Guards and graphql-core's steps set theirs where the error is
+    raised (`app/schema/guards.py`); expected exceptions carry theirs; the rest is ours."""
     original = error.original_error
-    if isinstance(original, _EXPECTED):
-        return str(original.code)
-    if error.path is None:
-        # raised before any resolver ran: the request itself is wrong, not the server
-        for needle, code in _VALIDATION_CODES:
-            if needle in error.message:
-                return code
-        if error.message.startswith("Variable '$"):
-            return "BAD_USER_INPUT"
-        return "GRAPHQL_VALIDATION_FAILED"
-    if is_data_error(original):
+    if isinstance(original, EXPECTED_ERRORS):
+        return str(original.code)  # type: ignore[attr-defined]
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str) and code:
+        return code
+    if is_data_error(original) or isinstance(original, _REQUEST_ERRORS):
         return "BAD_USER_INPUT"
+    if original is None and error.path is None:
+        # a GraphQLError raised on purpose about the request as a whole (its message is
+        # written for the client, never an exception's text)
+        return "GRAPHQL_VALIDATION_FAILED"
     return "INTERNAL_SERVER_ERROR"
 
 
 def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
+    """One error as the client sees it, for every transport: the message, its locations and
+    path, and `extensions` with the code (and the request id). Unexpected errors are logged
+    and answered with a generic message; Postgres's wording never reaches the client."""
     code = error_code(error)
     out: dict[str, Any] = {"message": error.message}
     if code == "BAD_USER_INPUT" and is_data_error(error.original_error):

@@ -13,7 +13,7 @@ from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefi
 from strawberry.types.scalar import ScalarDefinition
 
 from app.platform.money import to_minor_units
-from app.platform.pagination import encode_cursor, page_request
+from app.platform.pagination import PaginationError, encode_cursor, page_request
 
 T = TypeVar("T")
 
@@ -111,10 +111,10 @@ def slice_list(
     """Relay pagination over a short list already in memory (a product's variants, images)."""
     req = page_request(kind, first, after, last, before)
     start, end = 0, len(items)
-    if req.after is not None and isinstance(req.after[0], int):
-        start = max(start, req.after[0] + 1)
-    if req.before is not None and isinstance(req.before[0], int):
-        end = min(end, req.before[0])
+    if req.after is not None:
+        start = max(start, _index(req.after, "after") + 1)
+    if req.before is not None:
+        end = min(end, _index(req.before, "before"))
     end = max(end, start)
     if req.forward:
         lo, hi = start, min(end, start + req.limit)
@@ -128,3 +128,13 @@ def slice_list(
         end_cursor=window[-1][0] if window else None,
     )
     return window, info
+
+
+def _index(key: tuple[object, ...], field: str) -> int:
+    """A list cursor holds one position: a non-negative bigint (past the end is an empty
+    page, as after a deletion); anything else is refused, never ignored."""
+    pos = key[0] if len(key) == 1 else None
+    # bool is an int to Python; orjson reads an integer past 2^64 as a float
+    if not isinstance(pos, int) or isinstance(pos, bool) or not 0 <= pos < 2**63:
+        raise PaginationError("INVALID_CURSOR", field, f"`{field}` is not a valid cursor")
+    return pos

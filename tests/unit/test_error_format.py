@@ -36,3 +36,47 @@ def test_validation_errors_without_an_exception_get_a_code():
     assert format_error(GraphQLError("Cannot query field 'x'"), None)["extensions"]["code"] == (
         "GRAPHQL_VALIDATION_FAILED"
     )
+
+
+def test_every_expected_error_is_mapped_by_its_type():
+    """Issue 12 #7: a catalog error answered INTERNAL_SERVER_ERROR."""
+    from app.domains import catalog
+    from app.platform.ids import InvalidId
+
+    for exc, code in (
+        (catalog.CatalogError("nope", "title"), "CATALOG_ERROR"),
+        (catalog.InvalidProductData("bad price", "variants[0].price"), "INVALID"),
+        (catalog.DuplicateSku("twice"), "DUPLICATE_SKU"),
+        (InvalidId("bad id"), "INVALID_ID"),
+    ):
+        out = format_error(GraphQLError(str(exc), path=["x"], original_error=exc), None)
+        assert out["extensions"]["code"] == code and out["message"] == str(exc)
+
+
+def test_codes_set_at_the_source_are_read_not_guessed():
+    err = GraphQLError("whatever the words", extensions={"code": "QUERY_TOO_COSTLY", "cost": 9})
+    assert format_error(err, None)["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 9}
+    # the old message matching would have called this one costly
+    plain = GraphQLError("x exceeds the maximum cost", path=["products"], original_error=KeyError())
+    assert format_error(plain, None)["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_an_unexpected_error_before_any_resolver_is_masked_too():
+    err = GraphQLError(
+        "relation catalog.products: SELECT secret", original_error=RuntimeError("SELECT")
+    )
+    out = format_error(err, "rid")
+    assert out["extensions"]["code"] == "INTERNAL_SERVER_ERROR" and "SELECT" not in out["message"]
+
+
+def test_a_postgres_data_error_is_the_clients_without_its_wording():
+    class Orig(Exception):
+        sqlstate = "22021"  # invalid byte sequence (a NUL in text)
+
+    class DBAPIError(Exception):
+        orig = Orig("invalid byte sequence for encoding UTF8: 0x00 in SELECT ... FROM catalog")
+
+    exc = DBAPIError("(sqlalchemy) SELECT catalog.products ... [parameters: ('a\\x00b',)]")
+    out = format_error(GraphQLError(str(exc), path=["product"], original_error=exc), "rid")
+    assert out["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "SELECT" not in out["message"] and "catalog" not in out["message"]
