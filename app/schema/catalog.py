@@ -36,6 +36,10 @@ NestedFirst = Annotated[
 ]
 
 
+# `children` is a plain list, so it has a cap (the query cost counts on it)
+CHILDREN_SHOWN = 100
+
+
 @strawberry.enum(description="How to sort products.")
 class ProductSortKeys(Enum):
     ID = "ID"
@@ -474,10 +478,13 @@ class Category(Node):
         c = await info.context.catalog.category.load(self._c.parent_id)
         return Category.from_domain(c) if c else None
 
-    @strawberry.field
+    @strawberry.field(
+        description=f"The first {CHILDREN_SHOWN} categories directly below this one, in order; "
+        "page through any number with `categories(parentId:)`."
+    )
     async def children(self, info: Info[Context, None]) -> list[Category]:
         items = await info.context.catalog.children.load(self._c.id)
-        return [Category.from_domain(c) for c in items]
+        return [Category.from_domain(c) for c in items[:CHILDREN_SHOWN]]
 
     @strawberry.field(description="Products in this category and the ones below it.")
     async def products(

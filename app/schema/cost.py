@@ -49,21 +49,22 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from app.domains import catalog
 from app.platform.pagination import MAX_PAGE_SIZE
+from app.schema.catalog import CHILDREN_SHOWN
 
 UNBOUNDED_PAGE = MAX_PAGE_SIZE
 UNDECLARED_LIST = MAX_PAGE_SIZE
 # Costs saturate here: a JSON integer every client reads exactly, and no bigint arithmetic.
 SATURATED = 2**53 - 1
 
-# Lists of objects that are not pages, with the most items each may hold. The catalog
-# does not cap these yet; the figures are what a storefront sees in practice (Shopify
-# allows three options), kept generous so an undercount stays a small constant factor.
+# Lists of objects that are not pages, with the most items each can hold: the catalog's
+# own write rules bound options and attributes, and `children` lists at most its cap.
 LIST_BOUNDS: dict[str, int] = {
-    "Product.options": 10,
-    "ProductVariant.selectedOptions": 10,
-    "Product.attributes": 50,
-    "Category.children": 100,
+    "Product.options": catalog.MAX_OPTIONS,
+    "ProductVariant.selectedOptions": catalog.MAX_OPTIONS,
+    "Product.attributes": catalog.MAX_FILTER_ENTRIES,
+    "Category.children": CHILDREN_SHOWN,
 }
 # Lists as long as one of their arguments: `nodes(ids: [...])`.
 ARGUMENT_SIZED: dict[str, str] = {"Query.nodes": "ids"}

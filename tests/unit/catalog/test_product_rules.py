@@ -55,6 +55,13 @@ def test_a_good_product_passes():
         ),
         (good(variants=(variant(weight_grams=-1),)), "variants[0].weight"),
         (good(images=(ImageDraft(url="javascript:alert(1)"),)), "images[0].url"),
+        # options and attributes are bounded: the query cost counts on those bounds
+        (
+            good(variants=(variant(options=tuple((f"O{i}", "x") for i in range(4))),)),
+            "variants[0].options",
+        ),
+        (good(variants=(variant(options=(("Size", "S"), ("Size", "M"))),)), "variants[0].options"),
+        (good(attributes=tuple(("Tag", str(i)) for i in range(51))), "attributes"),
     ],
 )
 def test_each_rule_names_the_field_it_guards(draft, field):
@@ -65,3 +72,13 @@ def test_each_rule_names_the_field_it_guards(draft, field):
 
 def test_equal_compare_at_price_is_allowed_and_zero_price_is_free():
     validate_draft(good(variants=(variant(price=Decimal("0"), compare_at_price=Decimal("0")),)))
+
+
+def test_three_options_and_fifty_attributes_are_allowed():
+    three = tuple((f"O{i}", "x") for i in range(3))
+    validate_draft(
+        good(
+            variants=(variant(options=three),),
+            attributes=tuple(("Tag", str(i)) for i in range(50)),
+        )
+    )

@@ -21,6 +21,8 @@ from app.domains.catalog.service.queries import (
 )
 from app.domains.catalog.service.taxonomy import ensure_category_path, slugify
 from app.domains.catalog.service.writes import (
+    MAX_FILTER_ENTRIES,
+    MAX_OPTIONS,
     MAX_PRICE,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
@@ -34,6 +36,8 @@ from app.domains.catalog.service.writes import (
 )
 
 __all__ = [
+    "MAX_FILTER_ENTRIES",
+    "MAX_OPTIONS",
     "MAX_PRICE",
     "PRODUCT_FIELDS",
     "VARIANT_FIELDS",

@@ -23,6 +23,11 @@ from app.domains.catalog.service.taxonomy import ensure_brands, ensure_category_
 from app.platform.db import UnitOfWork
 
 MAX_VARIANTS = 100
+# Shopify's limit: a variant is named by at most three options (Color, Size, Material)
+MAX_OPTIONS = 3
+MAX_ATTRIBUTES = 50
+# what Product.attributes may list: its own attributes and every variant's option values
+MAX_FILTER_ENTRIES = MAX_ATTRIBUTES + MAX_VARIANTS * MAX_OPTIONS
 MAX_PRICE = Decimal("999999999.99")
 _HANDLE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _GRAM = Decimal("0.001")
@@ -94,10 +99,18 @@ def validate_draft(d: ProductDraft) -> None:
         raise InvalidProductData("a product needs at least one variant", "variants")
     if len(d.variants) > MAX_VARIANTS:
         raise InvalidProductData(f"a product has at most {MAX_VARIANTS} variants", "variants")
+    if len(set(d.attributes)) > MAX_ATTRIBUTES:
+        raise InvalidProductData(f"a product has at most {MAX_ATTRIBUTES} attributes", "attributes")
     seen: set[str] = set()
     seen_options: set[tuple[tuple[str, str], ...]] = set()
     for i, v in enumerate(d.variants):
         where = f"variants[{i}]"
+        if len({name for name, _ in v.options}) != len(v.options):
+            raise InvalidProductData("an option is named twice", f"{where}.options")
+        if len(v.options) > MAX_OPTIONS:
+            raise InvalidProductData(
+                f"a variant has at most {MAX_OPTIONS} options", f"{where}.options"
+            )
         if v.sku is not None:
             if not v.sku.strip():
                 raise InvalidProductData(
