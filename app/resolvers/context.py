@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from app.platform.auth import ANONYMOUS, Viewer
 from app.resolvers.loaders import CatalogLoaders
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ class Context:
     request: Request | Any = None
     response: Any = None
     request_id: str = ""
+    viewer: Viewer = ANONYMOUS
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
