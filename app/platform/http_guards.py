@@ -1,0 +1,98 @@
+"""uvicorn's HTTP/1.1 protocol with the guards it lacks: a deadline for a request's headers
+and a bound on their size.
+
+uvicorn arms its keep-alive timer only after a response, so a connection that opens and
+never finishes its headers (slowloris: one header byte every few seconds) is held for ever,
+and httptools buffers headers of any size. Here the headers of every request must arrive
+within HEADER_TIMEOUT seconds of its first byte (or of the connection's opening) and stay
+under MAX_HEADER_BYTES, or the connection is closed (431 for the size). Bodies have their
+own deadline and bound in app/http.py's BodyLimitMiddleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from app.platform.settings import load_settings
+
+# Browsers send 1-2 KB of headers and a bearer token adds a few KB; nginx's default
+# buffers allow 32 KB, Node's 16 KB.
+MAX_HEADER_BYTES = 32 * 1024
+
+
+@cache
+def header_timeout() -> float:
+    # read once per server process (uvicorn's workers are spawned: no shared state)
+    return load_settings().header_timeout
+
+
+class _HeadersTooLarge(Exception):
+    pass
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._header_bytes = 0
+        self._headers_too_large = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_bytes = 0
+        self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value))
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._headers_too_large:
+            super().send_400_response(msg)
+            return
+        body = b"Request headers too large"
+        self.transport.write(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
+            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+        )
+        self.transport.close()
+
+    def _count(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self._headers_too_large = True
+            raise _HeadersTooLarge  # httptools stops parsing; data_received answers (431)
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(header_timeout(), self._headers_late)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_late(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
