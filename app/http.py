@@ -23,17 +23,18 @@ from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
+    _OperationStreamClosed,
 )
 from strawberry.types import ExecutionResult
 
@@ -210,6 +211,12 @@ class CodedOperation(Operation[Context, None]):
         await self.send_operation_message(message)
 
 
+class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        # a close frame's reason holds at most 123 bytes; strawberry passes messages whole
+        await super().close(code, reason.encode()[:123].decode(errors="ignore"))
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Any) -> None:
         problem = _invalid_message(message)
@@ -219,6 +226,18 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if message["type"] == "connection_init" and message.get("payload") is None:
             message["payload"] = {}  # the protocol allows `null` or no payload
         await super().handle_message(message)
+
+    async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except GraphQLSyntaxError as error:
+            # raised by the parser cache's hook instead of returned as a pre-execution
+            # error; the protocol's answer to a document that does not parse is 4400
+            await self.websocket.close(code=4400, reason=error.message)
+            self.operations.pop(operation.id, None)
+            raise _OperationStreamClosed from None
+        except GraphQLError as error:
+            await operation.send_initial_errors([error])
 
     async def handle_subscribe(self, message: Any) -> None:
         # strawberry's own, with CodedOperation instead of Operation
@@ -264,6 +283,7 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with this API's request parsing, error shapes and WS handler."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = BoundedWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         # one WebSocket protocol (graphql-ws's graphql-transport-ws, what Apollo Client, urql

@@ -33,8 +33,9 @@ NORMAL_QUERY = """{ products(first: 10, sortKey: PRICE) {
           variants(first: 3) { nodes { sku price { amount } } } } } }"""
 
 
-@pytest.fixture(scope="module")
-async def hostile_server(services, db, tmp_path_factory) -> Iterator[Server]:
+@pytest.fixture(scope="module", name="hostile_server")
+async def hostile_server_fixture(services, db, tmp_path_factory) -> Iterator[Server]:
+    """`hostile_server` in a test module that imports this (one server per module)."""
     await load_small_catalog(db)
     env = {
         **services.env(),
@@ -46,9 +47,11 @@ async def hostile_server(services, db, tmp_path_factory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("hostile") / "serve.log"
     with serve([], env, log) as server:
         yield server
+    # no request may escape the handlers (a resolver's unexpected error is logged with its
+    # traceback on purpose, and answered masked: that is not this check's business)
     out = server.output()
-    assert "Exception in ASGI application" not in out, out[-5000:]
-    assert "Traceback" not in out, out[-5000:]
+    for unhandled in ("Exception in ASGI application", "Exception in worker task"):
+        assert unhandled not in out, out[-5000:]
 
 
 def rss_kb(pid: int, field: str = "VmRSS") -> int:

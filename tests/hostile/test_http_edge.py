@@ -22,7 +22,7 @@ from tests.hostile.harness import (
     coded_error,
     connect,
     healthz_keeps_answering,
-    hostile_server,  # noqa: F401 (fixture)
+    hostile_server_fixture,  # noqa: F401 (the hostile_server fixture)
     latency_report,
     read_response,
     rss_kb,
