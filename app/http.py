@@ -440,7 +440,7 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 _ORIGIN = re.compile(r"""(?:src|href)="(https://[^/"]+)/""")
 
 
@@ -449,16 +449,23 @@ def graphiql_csp() -> str:
     """GraphiQL's page may run its own inline script (pinned by hash) and load its assets
     from this origin, or from the CDN its page names when npm built no local copy."""
     html = graphiql_html()
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-        for s in _SCRIPT.findall(html)
-    )
-    cdn = " ".join(sorted(set(_ORIGIN.findall(html))))
-    return (
-        f"default-src 'none'; script-src 'self' {hashes} {cdn}; "
-        f"style-src 'self' 'unsafe-inline' {cdn}; img-src 'self' data:; font-src 'self' data: {cdn}; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ).replace("  ", " ")
+    hashes = [
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in _SCRIPT.findall(html)
+    ]
+    cdn = sorted(set(_ORIGIN.findall(html)))
+    directives = {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", *hashes, *cdn],
+        "style-src": ["'self'", "'unsafe-inline'", *cdn],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:", *cdn],
+        "connect-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
 # An API answer is data, never a page: nothing in it may load, run or be framed.
