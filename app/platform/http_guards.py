@@ -1,20 +1,24 @@
-"""uvicorn's HTTP/1.1 protocol with the guards it lacks: a deadline for a request's headers
-and a bound on their size.
+"""uvicorn's HTTP/1.1 protocol with the guards it lacks: a deadline for a request's headers,
+a bound on their size, and a connection limit answered in the API's own error shape.
 
 uvicorn arms its keep-alive timer only after a response, so a connection that opens and
 never finishes its headers (slowloris: one header byte every few seconds) is held for ever,
 and httptools buffers headers of any size. Here the headers of every request must arrive
 within HEADER_TIMEOUT seconds of its first byte (or of the connection's opening) and stay
 under MAX_HEADER_BYTES, or the connection is closed (431 for the size). Bodies have their
-own deadline and bound in app/http.py's BodyLimitMiddleware.
+own deadline and bound in app/http.py's BodyLimitMiddleware. Past MAX_CONNECTIONS open
+connections (or as many requests in flight) a request is answered 503 with a coded JSON
+error and Retry-After, where uvicorn's own limit answers plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from functools import cache
 from typing import Any
 
+import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.platform.settings import load_settings
@@ -25,9 +29,42 @@ MAX_HEADER_BYTES = 32 * 1024
 
 
 @cache
-def header_timeout() -> float:
+def _limits() -> tuple[float, int]:
     # read once per server process (uvicorn's workers are spawned: no shared state)
-    return load_settings().header_timeout
+    settings = load_settings()
+    return settings.header_timeout, settings.max_connections
+
+
+def header_timeout() -> float:
+    return _limits()[0]
+
+
+async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
+    rid = uuid.uuid4().hex
+    body = orjson.dumps(
+        {
+            "errors": [
+                {
+                    "message": "The server is at its connection limit: retry in a moment",
+                    "extensions": {"code": "SERVICE_UNAVAILABLE", "requestId": rid},
+                }
+            ]
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+                (b"x-request-id", rid.encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class _HeadersTooLarge(Exception):
@@ -64,7 +101,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
-        super().on_headers_complete()
+        limit = _limits()[1]
+        if len(self.connections) <= limit and len(self.tasks) < limit:
+            super().on_headers_complete()
+            return
+        app, self.app = self.app, _overloaded  # uvicorn picks `self.app` for this request
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = app
 
     def send_400_response(self, msg: str) -> None:
         if not self._headers_too_large:

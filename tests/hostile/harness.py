@@ -26,6 +26,7 @@ from tests.fixtures.catalog_data import load_small_catalog
 HEADER_TIMEOUT = 2.0
 BODY_TIMEOUT = 2.0
 MAX_BODY_BYTES = 1024 * 1024
+MAX_CONNECTIONS = 400  # above what the slow-client cases hold open at once
 REPORT = Path("/tmp/emporium-hostile-latency.txt")
 
 NORMAL_QUERY = """{ products(first: 10, sortKey: PRICE) {
@@ -43,6 +44,7 @@ async def hostile_server_fixture(services, db, tmp_path_factory) -> Iterator[Ser
         "HEADER_TIMEOUT": str(HEADER_TIMEOUT),
         "BODY_TIMEOUT": str(BODY_TIMEOUT),
         "MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
     log = tmp_path_factory.mktemp("hostile") / "serve.log"
     with serve([], env, log) as server:

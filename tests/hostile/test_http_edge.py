@@ -16,6 +16,7 @@ from tests.hostile.harness import (
     BODY_TIMEOUT,
     HEADER_TIMEOUT,
     MAX_BODY_BYTES,
+    MAX_CONNECTIONS,
     NORMAL_QUERY,
     Prober,
     closed_by_peer,
@@ -146,6 +147,23 @@ def test_huge_headers_get_431(hostile_server):
             pass
         status, _, _ = read_response(s)
     assert status == 431
+
+
+def test_past_the_connection_limit_requests_get_a_coded_503(hostile_server):
+    socks = [connect(hostile_server) for _ in range(MAX_CONNECTIONS)]
+    try:
+        time.sleep(0.3)  # let the server accept them all (each has HEADER_TIMEOUT to talk)
+        with connect(hostile_server) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            status, headers, body = read_response(s)
+        assert status == 503, body
+        assert headers["retry-after"] == "1"
+        assert coded_error(body)["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    finally:
+        for s in socks:
+            s.close()
+    time.sleep(0.3)
+    assert httpx.get(f"{hostile_server.url}/healthz").status_code == 200
 
 
 def test_no_server_header_and_security_headers_on_the_wire(hostile_server):
