@@ -18,6 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from contextlib import aclosing, suppress
 from datetime import timedelta
 from functools import cache
 from typing import Any, cast
@@ -234,6 +235,31 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if message["type"] == "connection_init" and message.get("payload") is None:
             message["payload"] = {}  # the protocol allows `null` or no payload
         await super().handle_message(message)
+
+    async def run_operation(self, operation: Any) -> None:
+        """strawberry's, with a context of the operation's own: a socket lives for hours,
+        and one shared context would answer from its loaders' cache for ever (stale data,
+        and memory growing with everything the socket ever loaded)."""
+        try:
+            context = await self.view.get_context(self.context.request, self.context.response)
+            result_source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
 
     async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
         try:

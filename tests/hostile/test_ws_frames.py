@@ -5,12 +5,15 @@ malformed frames close with the protocol's codes instead of crashing the handler
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+from app.domains import catalog
+from tests.fixtures.catalog_data import product_draft
 from tests.hostile.harness import (
     MAX_BODY_BYTES,
     healthz_keeps_answering,
@@ -160,3 +163,30 @@ async def test_websocket_results_match_http(hostile_server):
     assert msg["type"] == "next"
     http = httpx.post(f"{hostile_server.url}/graphql", json={"query": query}).json()
     assert msg["payload"] == http
+
+
+async def test_each_operation_on_a_socket_sees_current_data(hostile_server, db):
+    """A socket lives for hours: its operations must not share one request's loader cache
+    (stale answers, and memory that grows with everything the socket ever loaded)."""
+    query = '{ product(handle: "test-product-002") { title } }'
+    ws = await acked(hostile_server)
+    try:
+        titles = []
+        for n, new_title in enumerate((None, "Renamed over the socket")):
+            if new_title:
+                async with db.uow("catalog") as uow:
+                    draft = dataclasses.replace(product_draft(2), title=new_title)
+                    await catalog.upsert_product(uow, draft)
+                    await uow.commit()
+            await ws.send(
+                json.dumps({"id": f"q{n}", "type": "subscribe", "payload": {"query": query}})
+            )
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            titles.append(msg["payload"]["data"]["product"]["title"])
+            assert json.loads(await ws.recv())["type"] == "complete"
+    finally:
+        await ws.close()
+        async with db.uow("catalog") as uow:
+            await catalog.upsert_product(uow, product_draft(2))
+            await uow.commit()
+    assert titles == [product_draft(2).title, "Renamed over the socket"]
