@@ -48,7 +48,7 @@ log = logging.getLogger("emporium.http")
 
 # No operation of this API takes input nested anywhere near this deep (filters are 3 levels);
 # the bound keeps every later recursive walk (coercion, logging, formatting) far from
-# Python's recursion limit, and is checked in one linear pass over the decoded containers.
+# Python's recursion limit, and is checked in linear time on the raw bytes (too_deep).
 MAX_JSON_DEPTH = 32
 
 _CODES = {
@@ -123,12 +123,15 @@ def decode_json(data: str | bytes) -> object:
     """orjson (C speed, strict UTF-8, its own depth cap raises instead of recursing), then
     our nesting bound. The cyclic GC is paused while a body of many small containers is
     built: otherwise its collections, not the parsing, take most of the time."""
-    raw = data.encode() if isinstance(data, str) else data
+    # (a lone surrogate in a str is passed through, for orjson to refuse as invalid UTF-8)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    collecting = gc.isenabled()
     gc.disable()
     try:
         value = orjson.loads(raw)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
     if too_deep(raw):
         raise TooDeep
     return value
@@ -373,6 +376,8 @@ class GraphQLApp(GraphQL[Context, None]):
             for key in ("variables", "extensions"):
                 if params.get(key):
                     params[key] = _decode_or_400(params[key], f"`{key}` parameter")
+                else:
+                    params[key] = None  # `?variables=` sent empty means none
             return _request_data(params)
         content_type, _ = parse_content_type(request.content_type or "")
         if "application/json" not in content_type:

@@ -131,6 +131,8 @@ async def test_get_still_runs_queries_and_refuses_mutations_with_a_code(api):
                 "variables": json.dumps({"n": 1})},
     )  # fmt: skip
     assert r.status_code == 200 and "errors" not in r.json(), r.text
+    r = await api.http.get("/graphql", params={"query": "{ __typename }", "variables": ""})
+    assert r.status_code == 200 and r.json()["data"] == {"__typename": "Query"}, r.text
     r = await api.http.get("/graphql", params={"query": "mutation { __typename }"})
     assert r.status_code in (400, 405), r.text
     assert coded_error(r.content)["extensions"]["code"]
