@@ -29,8 +29,10 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -224,6 +226,15 @@ class CodedOperation(Operation[Context, None]):
 
 
 class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        # text frames, as the protocol has them: strawberry sends bytes when encode_json
+        # returns bytes (ours does), and a browser hands a binary frame to graphql-ws as a
+        # Blob it cannot parse
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # a close frame's reason holds at most 123 bytes; strawberry passes messages whole
         await super().close(code, reason.encode()[:123].decode(errors="ignore"))

@@ -140,7 +140,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         cache_size=s.parser_cache_size,
         max_cost=s.max_query_cost,
     )
-    graphql = GraphQLApp(schema, graphql_ide="graphiql")
+    origins = [o.strip() for o in s.cors_allow_origins.split(",") if o.strip()]
+    # browsers on these origins may open the WebSocket too (auth is a token, not a cookie)
+    graphql = GraphQLApp(schema, graphql_ide="graphiql", allowed_origins=origins)
     metrics = Metrics()
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -172,7 +174,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes, timeout=s.body_timeout)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=[o.strip() for o in s.cors_allow_origins.split(",") if o.strip()],
+        allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=list(CORS_ALLOW_HEADERS),
         expose_headers=["x-request-id"],

@@ -32,7 +32,9 @@ def ws_url(server) -> str:
 async def acked(server, **kwargs):
     ws = await websockets.connect(ws_url(server), subprotocols=PROTOCOL, **kwargs)
     await ws.send(json.dumps({"type": "connection_init"}))
-    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    ack = await asyncio.wait_for(ws.recv(), 10)
+    assert isinstance(ack, str), "messages must be text frames (browsers can't parse binary)"
+    assert json.loads(ack)["type"] == "connection_ack"
     return ws
 
 
@@ -118,7 +120,9 @@ async def run(server, query: str, variables: dict | None = None) -> dict:
         if variables is not None:
             payload["variables"] = variables
         await ws.send(json.dumps({"id": "op", "type": "subscribe", "payload": payload}))
-        return json.loads(await asyncio.wait_for(ws.recv(), 10))
+        frame = await asyncio.wait_for(ws.recv(), 10)
+        assert isinstance(frame, str), "messages must be text frames"
+        return json.loads(frame)
     finally:
         await ws.close()
 
@@ -190,3 +194,35 @@ async def test_each_operation_on_a_socket_sees_current_data(hostile_server, db):
             await catalog.upsert_product(uow, product_draft(2))
             await uow.commit()
     assert titles == [product_draft(2).title, "Renamed over the socket"]
+
+
+async def test_browsers_on_allowed_origins_may_open_the_socket(hostile_server):
+    """Like CORS for HTTP (CORS_ALLOW_ORIGINS, `*` by default): a storefront on its own
+    origin may subscribe; auth is by token, never by cookie."""
+    ws = await websockets.connect(
+        ws_url(hostile_server), subprotocols=PROTOCOL, origin="https://shop.example"
+    )
+    await ws.send(json.dumps({"type": "connection_init"}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    await ws.close()
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_a_restricted_origin_list_applies_to_the_socket(settings):
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update={"cors_allow_origins": "https://shop.example"}))
+    with TestClient(app) as client:
+        for origin, allowed in (("https://shop.example", True), ("https://evil.example", False)):
+            headers = {"origin": origin, "sec-websocket-protocol": "graphql-transport-ws"}
+            try:
+                with client.websocket_connect("/graphql", headers=headers) as ws:
+                    ws.send_json({"type": "connection_init"})
+                    assert ws.receive_json()["type"] == "connection_ack"
+                    opened = True
+            except WebSocketDisconnect:
+                opened = False
+            assert opened == allowed, origin
