@@ -26,6 +26,7 @@ from typing import Any, cast
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -102,6 +103,34 @@ def error_response(error: RequestError, request_id: str) -> Response:
         media_type="application/json",
         headers=headers,
     )
+
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,64}")
+
+
+def caller_request_id(value: bytes) -> str | None:
+    """A caller's X-Request-ID, if it is a plain token: it goes into headers, logs and
+    errors, so anything else (spaces, control bytes, 10 KB) gets an id of our own."""
+    return value.decode() if _REQUEST_ID.fullmatch(value) else None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    response = error_response(
+        RequestError(exc.status_code, exc.detail), request_id_of(request.scope)
+    )
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # the traceback is logged by the server under the same request id
+    rid = request_id_of(request.scope)
+    return error_response(RequestError(500, f"Internal error (request id {rid})"), rid)
+
+
+# Starlette's own answers (404 for an unknown path, an endpoint's crash) in the API's shape
+EXCEPTION_HANDLERS = {StarletteHTTPException: _http_error, Exception: _server_error}
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)

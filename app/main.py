@@ -30,9 +30,11 @@ from app.domains import CONTEXTS_WITH_TABLES
 from app.graphiql import MOUNT, assets_app
 from app.http import (
     CORS_ALLOW_HEADERS,
+    EXCEPTION_HANDLERS,
     BodyLimitMiddleware,
     GraphQLApp,
     SecurityHeadersMiddleware,
+    caller_request_id,
 )
 from app.platform.broker import ping_broker
 from app.platform.logs import configure_logging, request_id_var
@@ -57,7 +59,7 @@ class RequestIdMiddleware:
         rid = ""
         for k, v in scope.get("headers", ()):
             if k == b"x-request-id":
-                rid = v.decode("latin-1")[:64]
+                rid = caller_request_id(v) or ""
         rid = rid or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
@@ -169,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
     # innermost first: the body is bounded inside CORS, so a browser can read a 413 too
     app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes, timeout=s.body_timeout)

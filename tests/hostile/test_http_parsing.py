@@ -217,3 +217,32 @@ async def test_every_answer_carries_the_security_headers(api):
     csp = page.headers["content-security-policy"]
     assert "script-src 'self' 'sha256-" in csp and "'unsafe-eval'" not in csp
     assert "frame-ancestors 'none'" in csp and "connect-src 'self'" in csp
+
+
+async def test_unknown_paths_get_a_coded_json_404(api):
+    r = await api.http.get("/nowhere")
+    assert r.status_code == 404
+    assert coded_error(r.content)["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("abc-123_X.y:z", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("has space", False),
+        ("caf\u00e9", False),
+        ("<script>", False),
+        ("x\x01y", False),
+    ],
+)
+async def test_only_plain_caller_request_ids_are_kept(api, sent, kept):
+    r = await api.http.post(
+        "/graphql",
+        content=b"42",
+        headers={**JSON, "x-request-id": sent.encode("latin-1")},
+    )
+    rid = r.headers["x-request-id"]
+    assert (rid == sent) is kept
+    assert coded_error(r.content)["extensions"]["requestId"] == rid
