@@ -39,18 +39,13 @@ def header_timeout() -> float:
     return _limits()[0]
 
 
+def _coded(message: str, code: str) -> bytes:
+    error = {"message": message, "extensions": {"code": code, "requestId": uuid.uuid4().hex}}
+    return orjson.dumps({"errors": [error]})
+
+
 async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
-    rid = uuid.uuid4().hex
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": "The server is at its connection limit: retry in a moment",
-                    "extensions": {"code": "SERVICE_UNAVAILABLE", "requestId": rid},
-                }
-            ]
-        }
-    )
+    body = _coded("The server is at its connection limit: retry in a moment", "SERVICE_UNAVAILABLE")
     await send(
         {
             "type": "http.response.start",
@@ -59,7 +54,7 @@ async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", b"1"),
-                (b"x-request-id", rid.encode()),
+                (b"x-content-type-options", b"nosniff"),
                 (b"connection", b"close"),
             ],
         }
@@ -112,13 +107,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.app = app
 
     def send_400_response(self, msg: str) -> None:
-        if not self._headers_too_large:
-            super().send_400_response(msg)
-            return
-        body = b"Request headers too large"
+        # what httptools cannot parse, answered in the API's error shape (uvicorn: plain text)
+        if self._headers_too_large:
+            status = b"431 Request Header Fields Too Large"
+            error = _coded(f"Request headers over {MAX_HEADER_BYTES} bytes", "HEADERS_TOO_LARGE")
+        else:
+            status = b"400 Bad Request"
+            error = _coded("Not a valid HTTP/1.1 request", "BAD_REQUEST")
         self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
-            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+            b"HTTP/1.1 %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"x-content-type-options: nosniff\r\nconnection: close\r\n\r\n%s"
+            % (status, len(error), error)
         )
         self.transport.close()
 

@@ -146,8 +146,17 @@ def test_huge_headers_get_431(hostile_server):
                 s.sendall(b"x-junk-%d: %s\r\n" % (i, b"a" * 1000))
         except (BrokenPipeError, ConnectionResetError):
             pass
-        status, _, _ = read_response(s)
+        status, _, body = read_response(s)
     assert status == 431
+    assert coded_error(body)["extensions"]["code"] == "HEADERS_TOO_LARGE"
+
+
+def test_garbage_instead_of_http_gets_a_coded_400(hostile_server):
+    with connect(hostile_server) as s:
+        s.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n")
+        status, _, body = read_response(s)
+    assert status == 400
+    assert coded_error(body)["extensions"]["code"] == "BAD_REQUEST"
 
 
 def test_past_the_connection_limit_requests_get_a_coded_503(hostile_server):
