@@ -65,6 +65,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         log_config=None,  # uvicorn's loggers go through ours (text or JSON, with request ids)
         timeout_graceful_shutdown=10,
+        # hostile clients: a deadline and a size bound for headers, at most MAX_CONNECTIONS
+        # at once (503 beyond; all three in app/platform/http_guards.py; bodies: app/http.py),
+        # idle keep-alive connections closed after 5 s, WebSocket messages bounded like
+        # bodies, no software version announced
+        http="app.platform.http_guards:GuardedHttpToolsProtocol",
+        timeout_keep_alive=5,
+        ws_max_size=settings.max_body_bytes,
+        server_header=False,
     )
     return 0
 

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,47 +21,30 @@ from prometheus_client import (
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
 
 from app.bootstrap import running
 from app.domains import CONTEXTS_WITH_TABLES
-from app.graphiql import MOUNT, assets_app, graphiql_html
+from app.graphiql import MOUNT, assets_app
+from app.http import (
+    CORS_ALLOW_HEADERS,
+    EXCEPTION_HANDLERS,
+    BodyLimitMiddleware,
+    GraphQLApp,
+    SecurityHeadersMiddleware,
+    caller_request_id,
+)
 from app.images import route as images_route
 from app.platform.broker import ping_broker
 from app.platform.logs import configure_logging, request_id_var
 from app.platform.runtime import Runtime
 from app.platform.settings import Settings, load_settings
-from app.resolvers.context import Context
-from app.resolvers.errors import format_result
 from app.schema import build_schema
 from app.schema.guards import Limits
 
 log = logging.getLogger("emporium.http")
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(
-            runtime=request.app.state.runtime,
-            request=request,
-            response=response,
-            request_id=request.scope.get("state", {}).get("request_id", ""),
-        )
-
-    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        rid = request.scope.get("state", {}).get("request_id")
-        return format_result(result, rid)  # type: ignore[return-value]
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
-        return HTMLResponse(graphiql_html())
 
 
 class RequestIdMiddleware:
@@ -79,7 +61,7 @@ class RequestIdMiddleware:
         rid = ""
         for k, v in scope.get("headers", ()):
             if k == b"x-request-id":
-                rid = v.decode("latin-1")[:64]
+                rid = caller_request_id(v) or ""
         rid = rid or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
@@ -156,7 +138,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # a uvicorn worker process starts with no logging set up: same setup as the CLI's
         configure_logging(s.log_level, s.log_format)
     schema = build_schema(Limits.from_settings(s))
-    graphql = GraphQLApp(schema, graphql_ide="graphiql")
+    origins = [o.strip() for o in s.cors_allow_origins.split(",") if o.strip()]
+    # browsers on these origins may open the WebSocket too (auth is a token, not a cookie)
+    graphql = GraphQLApp(schema, graphql_ide="graphiql", allowed_origins=origins)
     metrics = Metrics()
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -176,7 +160,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *([Mount(MOUNT, app=assets, name="graphiql-assets")] if assets else []),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # other methods get GraphQLApp's coded 405
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -184,14 +168,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             images_route,
         ],
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
+    # innermost first: the body is bounded inside CORS, so a browser can read a 413 too
+    app.add_middleware(BodyLimitMiddleware, max_bytes=s.max_body_bytes, timeout=s.body_timeout)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=[o.strip() for o in s.cors_allow_origins.split(",") if o.strip()],
+        allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["authorization", "content-type", "x-request-id"],
+        allow_headers=list(CORS_ALLOW_HEADERS),
         expose_headers=["x-request-id"],
         max_age=600,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

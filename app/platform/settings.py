@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     # storefronts call the API from the browser on their own origins; auth is by header
     # token, not cookie, so any origin is safe by default. Comma-separated to restrict.
     cors_allow_origins: str = "*"
+    # the HTTP edge (app/http.py, app/platform/http_guards.py): the biggest legitimate
+    # request is a document of MAX_TOKENS tokens plus its variables, a few dozen KB;
+    # 1 MiB leaves room for generated clients and still bounds a flood. Also caps a
+    # WebSocket message.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_timeout: float = Field(default=30, gt=0)  # seconds to send a whole body
+    header_timeout: float = Field(default=10, gt=0)  # seconds to send a request's headers
+    max_connections: int = Field(default=1000, ge=1)  # per server process; beyond it, 503
     seed_demo: bool = False
     # comma-separated modules with `register(broker, routes, settings)`: custom consumers
     extra_worker_modules: str = ""
