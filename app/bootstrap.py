@@ -22,7 +22,7 @@ from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
 from app.platform.migrate import migrate
-from app.platform.relay import run_relay
+from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
 from app.platform.settings import ConfigError, Settings
 
@@ -138,6 +138,8 @@ async def running(
         if background:
             worker = Worker(broker, worker_threads=settings.embedded_worker_threads)
             worker.start()
+            relay_status = RelayStatus()
+            runtime.extra["relay"] = relay_status  # shown by /readyz and /metrics
             relay_task = asyncio.create_task(
                 run_relay(
                     runtime.db,
@@ -146,6 +148,8 @@ async def running(
                     interval=settings.relay_interval,
                     retention=timedelta(days=settings.outbox_retention_days),
                     stop=stop,
+                    max_backoff=settings.relay_max_backoff,
+                    status=relay_status,
                 )
             )
         yield runtime
