@@ -5,8 +5,8 @@
 #
 #   bash scripts/time-first-start.sh [REV]      (default HEAD; prints one line per phase)
 #
-# Phases are read from the timestamped output: make's own command lines and the server's
-# log lines. Needs python3 with venv, and npm to time the GraphiQL step.
+# Prints the timestamped milestones: make's own steps and the server's start-up lines.
+# Needs python3 with venv, and npm to time the GraphiQL step.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 REV=${1:-HEAD}
@@ -20,13 +20,11 @@ git -C "$WORK/clone" checkout -q --detach "$REV"
 mkdir "$WORK/home"
 
 # every output line, with the seconds since the start
-stamp() {
-  python3 -u -c '
+STAMP='
 import sys, time
 t0 = time.monotonic()
 for line in sys.stdin:
     sys.stdout.write(f"{time.monotonic() - t0:7.1f} {line}")'
-}
 
 cd "$WORK/clone"
 # the host's TLS trust settings pass through (a proxy that inspects TLS needs them), no
@@ -35,8 +33,10 @@ tls=()
 for v in SSL_CERT_FILE SSL_CERT_DIR PIP_CERT REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS; do
   [ -z "${!v:-}" ] || tls+=("$v=${!v}")
 done
+# setsid: make, the server and the time stamper in one new process group (PID), which
+# the exit trap stops with one SIGINT, like a Ctrl-C
 setsid env -i HOME="$WORK/home" PATH="$PATH" LANG=C.UTF-8 EMPORIUM_PORT_OFFSET="$OFFSET" "${tls[@]}" \
-  bash -c "make run ARGS='--port $PORT' 2>&1" </dev/null | stamp >"$WORK/run.log" &
+  bash -c "make run ARGS='--port $PORT' 2>&1 | python3 -u -c '$STAMP'" </dev/null >"$WORK/run.log" &
 PID=$!
 start=$SECONDS
 until grep -q 'Emporium is ready' "$WORK/run.log" 2>/dev/null; do
@@ -47,16 +47,8 @@ done
 curl -fsS -H 'content-type: application/json' \
   -d '{"query":"{ products(first: 1) { totalCount } }"}' "http://127.0.0.1:$PORT/graphql"
 echo
-# the phases: the first line of each
-phase() { grep -m1 -E "$2" "$WORK/run.log" | awk -v n="$1" '{ printf "%-22s starts at %6.1fs\n", n, $1 }' || true; }
-phase "venv" ' -m venv|venv'
-phase "pip install" 'pip install'
-phase "npm (GraphiQL)" 'npm ci|npm '
-phase "emporium serve" 'emporium serve'
-phase "engines up" 'embedded engines up'
-phase "migrations" 'alembic|migrat'
-phase "seed" 'seeding the demo catalog'
-phase "seeded" 'seeded [0-9]+ demo products'
-phase "ready" 'Emporium is ready'
+# the milestones: make's steps and the server's start-up lines, with their times
+grep -E 'venv|pip install|npm|graphiql:|setup:|emporium serve|engines up|Running upgrade|seeding|seeded|Emporium is ready' \
+  "$WORK/run.log" | grep -v -E 'Warning|!!' | cut -c1-150
 cp "$WORK/run.log" "/tmp/first-start-$(git rev-parse --short HEAD).log"
 echo "full log: /tmp/first-start-$(git rev-parse --short HEAD).log"
