@@ -57,13 +57,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         specs = [f"{name}@{version}" for name, (version, _) in pins.items()]
         done = subprocess.run(
-            ["npm", "pack", "--json", "--silent", "--pack-destination", tmp, *specs],
+            ["npm", "pack", "--json", "--loglevel=error", "--pack-destination", tmp, *specs],
             cwd=tmp,
             capture_output=True,
             text=True,
         )
         if done.returncode != 0:
-            sys.exit(f"npm pack failed:\n{done.stderr.strip()[-2000:]}")
+            sys.exit(f"npm pack failed:\n{(done.stderr or done.stdout).strip()[-2000:]}")
         packed = {p["name"]: Path(tmp) / p["filename"] for p in json.loads(done.stdout)}
         staging = Path(tmp) / "node_modules"
         for name, (version, integrity) in pins.items():

@@ -21,7 +21,7 @@ apt_install() {
   local why=$1
   shift
   if [ "$(id -u)" -ne 0 ]; then
-    die "$why: install it first: sudo apt-get install $* (then run the same make command again)"
+    die "$why: run \`sudo apt-get install $*\`, then the same make command again"
   fi
   command -v apt-get >/dev/null || die "$why: install $* (no apt-get here to do it)"
   say "$why: installing Debian packages: $* (log $APT_LOG)"
@@ -91,7 +91,11 @@ setup_graphiql() {
       return 0
     fi
   fi
-  python3 scripts/graphiql_assets.py
+  if [ "$need" = required ]; then
+    python3 scripts/graphiql_assets.py
+  elif ! python3 scripts/graphiql_assets.py; then
+    say "GraphiQL's files could not be fetched (see above): GraphiQL will load them from a CDN"
+  fi
 }
 
 case "${1:-}" in
