@@ -176,7 +176,8 @@ rm -f "$ROOT/.complete"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
   cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
-  chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin update-ca-certificates >/dev/null
+  chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin update-ca-certificates \
+    >>"$LOGS/ca-certificates.log" 2>&1
 fi
 [ -s "$ROOT/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 mount --bind "$ROOT" "$ROOT"
@@ -254,7 +255,9 @@ say "make test (log $LOGS/make-test.log)"
 t=$SECONDS
 rc=0
 timeout "$T_TEST" bash -c 'inside make test' >"$LOGS/make-test.log" 2>&1 </dev/null || rc=$?
-summary=$(grep -E "[0-9]+ (passed|failed)" "$LOGS/make-test.log" | tail -n 1 | cut -c1-120 || true)
+# the services' start-up time, and each pytest run's summary (split-database run first)
+summary=$(grep -E "^all services up|[0-9]+ (passed|failed)" "$LOGS/make-test.log" |
+  sed -E 's/^all services up \(([0-9]+s)\).*/services up in \1/' | paste -sd ';' - | cut -c1-200 || true)
 if [ "$rc" -eq 0 ]; then
   record "make test" pass $((SECONDS - t)) "$summary"
 else
