@@ -163,14 +163,15 @@ def forget_dead_handles(pgdata: Path, also: int | None = None) -> list[int]:
     crash while it was written) counts as empty.
     """
     path = pgdata / HANDLES
+    torn = False
     try:
         pids = [int(p) for p in json.loads(path.read_text())]
     except FileNotFoundError:
         return []
-    except (ValueError, TypeError):
-        pids = []
+    except (ValueError, TypeError):  # pgserver itself would fail on it
+        pids, torn = [], True
     live = [p for p in pids if p != also and _alive(p)]
-    if live != pids:
+    if live != pids or torn:
         dead = sorted(set(pids) - set(live) - {also})
         if dead:
             log.info("forgetting embedded engine handles of ended processes %s", dead)
