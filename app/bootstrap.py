@@ -22,7 +22,7 @@ from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
 from app.platform.migrate import migrate
-from app.platform.relay import run_relay
+from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
 from app.platform.settings import ConfigError, Settings
 
@@ -97,28 +97,30 @@ async def running(
     """A Runtime for the lifetime of the block; `background` runs relay + worker threads here
     (default: only in embedded mode)."""
     engines: EmbeddedEngines | None = None
-    if settings.embedded:
-        engines = EmbeddedEngines(settings.data_dir)
-        urls = await asyncio.to_thread(engines.start)
-        settings = settings.model_copy(
-            update={
-                "database_url": urls.database_url,
-                "redis_url": urls.redis_url,
-                "broker_url": settings.broker_url or urls.redis_url,
-            }
-        )
-        run_migrations = True
-        if background is None:
-            background = True
-    else:
-        require_distributed(settings)
-        await preflight(settings)
-    assert settings.redis_url and settings.broker_url
     worker: Worker | None = None
     relay_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     runtime: Runtime | None = None
+    broker: dramatiq.Broker | None = None
     try:
+        if settings.embedded:
+            # inside the try: engines half started (Postgres up, Redis failed) are stopped too
+            engines = EmbeddedEngines(settings.data_dir)
+            urls = await asyncio.to_thread(engines.start)
+            settings = settings.model_copy(
+                update={
+                    "database_url": urls.database_url,
+                    "redis_url": urls.redis_url,
+                    "broker_url": settings.broker_url or urls.redis_url,
+                }
+            )
+            run_migrations = True
+            if background is None:
+                background = True
+        else:
+            require_distributed(settings)
+            await preflight(settings)
+        assert settings.redis_url and settings.broker_url
         if run_migrations:
             await migrate(settings, CONTEXTS_WITH_TABLES)
         broker = build_broker(settings.broker_url)
@@ -136,6 +138,8 @@ async def running(
         if background:
             worker = Worker(broker, worker_threads=settings.embedded_worker_threads)
             worker.start()
+            relay_status = RelayStatus()
+            runtime.extra["relay"] = relay_status  # shown by /readyz and /metrics
             relay_task = asyncio.create_task(
                 run_relay(
                     runtime.db,
@@ -144,6 +148,8 @@ async def running(
                     interval=settings.relay_interval,
                     retention=timedelta(days=settings.outbox_retention_days),
                     stop=stop,
+                    max_backoff=settings.relay_max_backoff,
+                    status=relay_status,
                 )
             )
         yield runtime
@@ -156,8 +162,18 @@ async def running(
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:
             await _step(runtime.close())
+        if broker is not None:
+            # the broker's own Redis pool (readyz pings, the worker's consumers) is not
+            # closed by broker.close(): close every client before the engines stop
+            await _step(asyncio.to_thread(_disconnect_broker, broker))
         if engines is not None:
             await _step(asyncio.to_thread(engines.stop))
+
+
+def _disconnect_broker(broker: dramatiq.Broker) -> None:
+    client = getattr(broker, "client", None)
+    if client is not None:
+        client.connection_pool.disconnect()
 
 
 async def _wait_task(task: asyncio.Task[None] | None) -> None:

@@ -15,6 +15,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -39,6 +40,7 @@ from app.http import (
 from app.images import route as images_route
 from app.platform.broker import ping_broker
 from app.platform.logs import configure_logging, request_id_var
+from app.platform.relay import RelayStatus
 from app.platform.runtime import Runtime
 from app.platform.settings import Settings, load_settings
 from app.schema import build_schema
@@ -96,6 +98,22 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.relay_up = Gauge(
+            "emporium_relay_up",
+            "1 while this process's outbox relay delivers events, 0 during an outage",
+            registry=self.registry,
+        )
+        self.relay_failures = Gauge(
+            "emporium_relay_consecutive_failures",
+            "failed relay attempts in a row (0 when up)",
+            registry=self.registry,
+        )
+
+    def relay(self, status: RelayStatus | None) -> None:
+        """Read at scrape time; a process without an in-process relay reports it as up."""
+        self.relay_up.set(1 if status is None or status.up else 0)
+        self.relay_failures.set(0 if status is None else status.consecutive_failures)
+
     def observe(self, path: str, status: int, seconds: float) -> None:
         path = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
         self.requests.labels(path, str(status)).inc()
@@ -125,6 +143,13 @@ async def readyz(request: Request) -> Response:
     await check("database", database())
     await check("redis", runtime.redis.ping())
     await check("broker", asyncio.to_thread(ping_broker, runtime.broker))
+    relay: RelayStatus | None = runtime.extra.get("relay")
+    if relay is not None:  # only where the relay runs in this process (embedded mode)
+        checks["relay"] = (
+            "ok"
+            if relay.up
+            else f"error: {relay.consecutive_failures} failed attempts: {relay.error}"
+        )
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
@@ -144,6 +169,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     metrics = Metrics()
 
     async def metrics_endpoint(request: Request) -> Response:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        metrics.relay(runtime.extra.get("relay") if runtime is not None else None)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager

@@ -15,10 +15,12 @@
 # `up` takes a few seconds and changes nothing.
 #
 # State, data and logs live outside the repo, in $EMPORIUM_SERVICES_DIR
-# (default /var/lib/emporium-services), so every clone on a machine shares
-# them.  Logs: $EMPORIUM_SERVICES_DIR/logs/<service>/.
+# (default /var/lib/emporium-services, or /var/lib/emporium-services-<offset>
+# with a port offset), so every clone on a machine shares them.
+# Logs: $EMPORIUM_SERVICES_DIR/logs/<service>/.
 #
-# Ports (127.0.0.1 only; EMPORIUM_SERVICES_PORT_OFFSET adds to each):
+# Ports (127.0.0.1 only; EMPORIUM_PORT_OFFSET, or EMPORIUM_SERVICES_PORT_OFFSET
+# for the services alone, adds to each):
 #   PostgreSQL      54329
 #   Redis           63799
 #   RabbitMQ AMQP   56729  (Erlang distribution 56730, its CLI 56740-56750,
@@ -35,14 +37,19 @@
 
 set -euo pipefail
 
-STATE_DIR=${EMPORIUM_SERVICES_DIR:-/var/lib/emporium-services}
+# EMPORIUM_PORT_OFFSET (or EMPORIUM_SERVICES_PORT_OFFSET) shifts every port, for a
+# second, separate set of services; its state gets its own folder unless
+# EMPORIUM_SERVICES_DIR says otherwise.
+OFF=${EMPORIUM_SERVICES_PORT_OFFSET:-${EMPORIUM_PORT_OFFSET:-0}}
+case $OFF in '' | *[!0-9]*) echo "services.sh: the port offset must be a number, not '$OFF'" >&2; exit 1 ;; esac
+if [ "$OFF" -eq 0 ]; then
+  STATE_DIR=${EMPORIUM_SERVICES_DIR:-/var/lib/emporium-services}
+else
+  STATE_DIR=${EMPORIUM_SERVICES_DIR:-/var/lib/emporium-services-$OFF}
+fi
 LOG_DIR=$STATE_DIR/logs
 RUN_DIR=$STATE_DIR/run
 HOST=127.0.0.1
-
-# EMPORIUM_SERVICES_PORT_OFFSET shifts every port, for a second, separate set
-# of services (use it with its own EMPORIUM_SERVICES_DIR).
-OFF=${EMPORIUM_SERVICES_PORT_OFFSET:-0}
 PG_PORT=$((54329 + OFF))
 REDIS_PORT=$((63799 + OFF))
 AMQP_PORT=$((56729 + OFF))
@@ -73,14 +80,14 @@ ES_ARTIFACT=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERS
 ES_HEAP=${EMPORIUM_ES_HEAP:-512m}
 ES_USER=emporium-es
 
-STRIPE_MOCK_VERSION=v0.203.0   # needs Go >= 1.22
+STRIPE_MOCK_VERSION=v0.203.0   # needs Go >= 1.22 (Debian 12 has 1.19; its backports have newer)
 
 PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 # Seconds to wait for each service to become ready before giving up.
 T_PG=60 T_REDIS=20 T_RABBIT=120 T_ES=240 T_STRIPE=60
-T_APT=900 T_FETCH_ES=600 T_FETCH_STRIPE=900
+T_APT=1800 T_FETCH_ES=600 T_FETCH_STRIPE=900
 
 PG_DATA=$STATE_DIR/postgres/data
 PG_SOCK=$STATE_DIR/postgres/run
@@ -97,6 +104,16 @@ STRIPE_BIN=$STATE_DIR/bin/stripe-mock-$STRIPE_MOCK_VERSION/stripe-mock
 STRIPE_LOG=$LOG_DIR/stripe-mock/stripe-mock.log
 
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
+# Debian's versioned Go packages (golang-1.NN-go, from bookworm-backports) install
+# outside PATH: the newest comes first.
+go_path() {
+  local d
+  for d in $(ls -d /usr/lib/go-1.*/bin 2>/dev/null | sort -V); do
+    case ":$PATH:" in *":$d:"*) ;; *) PATH=$d:$PATH ;; esac
+  done
+  export PATH
+}
+go_path
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'services.sh: %s\n' "$*" >&2; exit 1; }
@@ -209,6 +226,42 @@ go_ok() {
   [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "${minor%%[!0-9]*}" -ge 22 ]; }
 }
 
+# The Debian mirror this machine already uses for bookworm itself.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -e "$f" ] || continue
+    awk '/^$/ { if (u && b && !d) { print u; d = 1 } u = ""; b = 0 }
+         /^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") b = 1 }
+         END { if (u && b && !d) print u }' "$f"
+  done
+  [ ! -e /etc/apt/sources.list ] ||
+    awk '$1 == "deb" && $3 == "bookworm" { print $2 }' /etc/apt/sources.list
+}
+
+# Go >= 1.22 for stripe-mock: Debian 12's golang-go is 1.19, so the newest
+# golang-1.NN-go of bookworm-backports (added as an apt source when missing).
+# Sets GO_PKG to the package to install.
+GO_PKG=''
+go_package() {
+  local src=/etc/apt/sources.list.d/emporium-backports.sources mirror
+  if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    mirror=$(debian_mirror | head -n 1)
+    [ -n "$mirror" ] || die "FAILED: go: no Debian bookworm source in /etc/apt to add bookworm-backports from (stripe-mock needs Go >= 1.22)"
+    say "apt: adding bookworm-backports (for Go >= 1.22) in $src"
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$mirror" >"$src"
+  fi
+  timeout "$T_APT" apt-get -q -o DPkg::Lock::Timeout=300 update >>"$LOG_DIR/apt.log" 2>&1 ||
+    fail apt "$LOG_DIR/apt.log" "apt-get update failed"
+  local pkg
+  pkg=$(apt-cache pkgnames golang-1. | grep -E '^golang-1\.[0-9]+-go$' | sort -V | tail -n 1)
+  case $pkg in
+    golang-1.2[2-9]-go | golang-1.[3-9][0-9]-go) GO_PKG=$pkg ;;
+    *) die "FAILED: go: no golang-1.22-go or newer in the apt sources (found: ${pkg:-none}); stripe-mock needs Go >= 1.22" ;;
+  esac
+}
+
 missing_packages() {
   local p=()
   [ -x "$PG_BIN/postgres" ] || p+=(postgresql-15 postgresql-contrib)
@@ -218,7 +271,7 @@ missing_packages() {
   [ -x "$RABBIT_BIN/rabbitmq-server" ] || p+=(rabbitmq-server)
   java17_home >/dev/null || p+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || p+=(maven)
-  command -v go >/dev/null || p+=(golang-go)
+  go_ok || p+=(go)  # resolved to a package by go_package
   command -v curl >/dev/null || p+=(curl)
   command -v unzip >/dev/null || p+=(unzip)
   command -v ss >/dev/null || p+=(iproute2)
@@ -234,6 +287,10 @@ apt_install() {
   flock -w "$T_APT" 8 || die "FAILED: apt: another services.sh held /var/lock/emporium-services-apt.lock for ${T_APT}s"
   pkgs=$(missing_packages)
   if [ -z "$pkgs" ]; then exec 8>&-; return; fi
+  case " $pkgs " in *" go "*)
+    go_package
+    pkgs=$(echo " $pkgs " | sed "s/ go / $GO_PKG /; s/^ *//; s/ *$//") ;;
+  esac
   say "apt: installing $pkgs (log: $log)"
   # Package scripts would start each daemon on its default port (and on all
   # interfaces); policy-rc.d = 101 tells them not to. Only ours is removed.
@@ -250,6 +307,7 @@ apt_install() {
   } >>"$log" 2>&1 8>&- 9>&- || rc=$?
   [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
   exec 8>&-
+  go_path
   [ "$rc" -eq 0 ] || fail apt "$log" "could not install: $pkgs"
 }
 

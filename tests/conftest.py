@@ -19,6 +19,10 @@ from tests.fixtures.services import TestServices, create_test_services, drop_tes
 
 SPLIT = os.environ.get("EMPORIUM_TEST_SPLIT_CONTEXTS") == "1"
 
+# Hermetic: a developer's `.env` must not change what the tests (and the servers they
+# start, which inherit this) see. Tests that are about `.env` set it themselves.
+os.environ["EMPORIUM_ENV_FILE"] = ""
+
 
 @pytest.fixture(scope="session")
 async def services() -> AsyncIterator[TestServices]:

@@ -1,4 +1,8 @@
-"""Settings from the environment (and an optional `.env`), validated once at start."""
+"""Settings from the environment (and an optional `.env`), validated once at start.
+
+`.env` is read from the working directory; EMPORIUM_ENV_FILE names another file, or,
+set empty, turns it off (the tests do, so a developer's `.env` never changes them).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every bounded context owns one Postgres schema of the same name.
@@ -32,6 +36,18 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str | None = None
+    # a context on its own database (DATABASE_URL_<CONTEXT>): one field per context, so
+    # they are read like every other setting, from the environment and from `.env`
+    database_url_catalog: str | None = None
+    database_url_search: str | None = None
+    database_url_customers: str | None = None
+    database_url_cart: str | None = None
+    database_url_inventory: str | None = None
+    database_url_checkout: str | None = None
+    database_url_payments: str | None = None
+    database_url_orders: str | None = None
+    database_url_notifications: str | None = None
+    database_url_recommendations: str | None = None
     redis_url: str | None = None
     broker_url: str | None = None
     search_url: str | None = None
@@ -55,6 +71,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     embedded_worker_threads: int = Field(default=2, ge=1)
     relay_interval: float = Field(default=0.2, gt=0)
+    # while the database or broker is down, the relay's retries back off up to this
+    relay_max_backoff: float = Field(default=30, gt=0)
     outbox_retention_days: float = Field(default=7, gt=0)
     queue_prefix: str = ""
     # storefronts call the API from the browser on their own origins; auth is by header
@@ -75,10 +93,10 @@ class Settings(BaseSettings):
     # the image store (originals and resized copies); default: `<DATA_DIR>/images`
     image_dir: Path | None = None
 
-    @field_validator("database_url")
+    @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
-    def _check_db(cls, v: str | None) -> str | None:
-        return _check_database_url("DATABASE_URL", v)
+    def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _check_database_url(str(info.field_name).upper(), v)
 
     @field_validator("redis_url")
     @classmethod
@@ -110,12 +128,7 @@ class Settings(BaseSettings):
         """The context's own override (`DATABASE_URL_ORDERS`, …) or the shared URL."""
         if context not in CONTEXTS:
             raise ConfigError(f"unknown context {context!r}")
-        name = f"DATABASE_URL_{context.upper()}"
-        try:
-            override = _check_database_url(name, os.environ.get(name))
-        except ValueError as exc:
-            raise ConfigError(f"bad configuration: {exc}") from None
-        url = override or self.database_url
+        url = getattr(self, f"database_url_{context}") or self.database_url
         if url is None:
             raise ConfigError("DATABASE_URL is not set and the embedded runtime is not running")
         return url
@@ -133,10 +146,16 @@ def _check_database_url(name: str, v: str | None) -> str | None:
     return v
 
 
+def env_file() -> str | None:
+    """The dotenv file to read: `.env`, EMPORIUM_ENV_FILE's, or none when that is empty."""
+    name = os.environ.get("EMPORIUM_ENV_FILE", ".env")
+    return name or None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning validation errors into one readable ConfigError."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(_env_file=env_file(), **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as exc:
         parts = []
         for err in exc.errors():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -35,7 +38,34 @@ def test_graphiql_loads_without_a_cdn_and_runs_a_query(services, loaded, tmp_pat
             " && !u.startsWith('data:'))"
         )
         assert external == []
-        # type into the query editor (CodeMirror) and press the execute button
+        # it opens as Emporium's, with an example operation and its variables ready to run
+        assert browser.title == "Emporium GraphiQL"
+        editor = browser.execute_script(
+            "return document.querySelector('.graphiql-query-editor .CodeMirror')"
+            ".CodeMirror.getValue()"
+        )
+        assert "Welcome to GraphiQL" not in editor
+        assert "query Products(" in editor and "Authorization" in editor
+        variables = browser.execute_script(
+            "return document.querySelector('.graphiql-editor-tool .CodeMirror')"
+            ".CodeMirror.getValue()"
+        )
+        assert '"Material"' in variables and '"first": 5' in variables
+        browser.find_element(*EXECUTE).click()
+        wait.until(ec.text_to_be_present_in_element(RESULT, "totalCount"))
+        result = json.loads(
+            browser.execute_script(
+                "return document.querySelector('section.result-window .CodeMirror')"
+                ".CodeMirror.getValue()"
+            )
+        )
+        assert "errors" not in result, result
+        assert result["data"]["products"]["totalCount"] > 0, result
+
+        # a shared link brings its own query (and none of the example's variables); type
+        # into the query editor (CodeMirror) and press the execute button
+        browser.get(f"{server.url}/graphql?q=" + quote("{ __typename }"))
+        wait.until(ec.element_to_be_clickable(EXECUTE))
         browser.execute_script(
             "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
             ".setValue('{ products(first: 2, sortKey: TITLE) { nodes { title vendor } } }')"

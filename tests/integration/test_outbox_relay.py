@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -23,7 +25,7 @@ from app.bootstrap import seed_if_empty
 from app.domains import catalog
 from app.platform.broker import build_broker
 from app.platform.db import Database
-from app.platform.relay import prune, relay_batch
+from app.platform.relay import RelayStatus, prune, relay_batch, run_relay
 from app.platform.settings import Settings
 from tests.fixtures import recorder
 
@@ -290,3 +292,72 @@ async def test_replicas_starting_together_seed_the_demo_catalog_once(clean_catal
         assert await catalog.product_count(uow) == 240
     # seeded once: one `created` event per product, no second pass of `updated` ones
     assert [r.payload["change"] for r in await outbox_rows(db)] == ["created"] * 240
+
+
+async def test_an_outage_backs_off_logs_once_per_change_and_shows_in_readyz(
+    rec_settings, db, api, caplog, monkeypatch
+):
+    """A broker that is down (RabbitMQ's URL on a closed port): the relay retries with a
+    growing, capped delay, logs one line when the outage starts and one when it ends (no
+    traceback per retry), and /readyz and /metrics show it meanwhile."""
+    async with db.uow("catalog") as uow:
+        await catalog.upsert_product(uow, draft(300))
+        await uow.commit()
+    down = workers.register(build_broker("amqp://emporium:emporium@127.0.0.1:1/"), rec_settings)
+    live_broker = build_broker(rec_settings.broker_url or "")
+    live = workers.register(live_broker, rec_settings)
+    target = {"routes": down}
+    attempts: list[float] = []
+
+    def publish(envelope: dict) -> int:
+        attempts.append(time.monotonic())
+        return target["routes"].publish(envelope)
+
+    status = RelayStatus()
+    runtime = api.http._transport.app.state.runtime  # type: ignore[attr-defined]
+    monkeypatch.setitem(runtime.extra, "relay", status)  # as if this process ran the relay
+    stop = asyncio.Event()
+    interval, cap, window = 0.05, 0.8, 4.0
+    caplog.set_level(logging.DEBUG, logger="emporium.relay")
+    task = asyncio.create_task(
+        run_relay(
+            db, ["catalog"], publish, interval=interval, stop=stop, max_backoff=cap, status=status
+        )
+    )
+    try:
+        await asyncio.sleep(window)
+        in_window = len(attempts)
+        # (an attempt may be under way: counted here, not yet in the status)
+        assert not status.up and in_window - 1 <= status.consecutive_failures <= in_window
+
+        ready = await api.http.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["relay"].startswith("error: ")
+        assert "failed attempts" in ready.json()["checks"]["relay"]
+        metrics = (await api.http.get("/metrics")).text
+        assert "emporium_relay_up 0.0" in metrics
+
+        # retrying every `interval` would have made window / interval = 80 attempts
+        assert 3 <= in_window <= window / interval / 4, in_window
+        gaps = [b - a for a, b in itertools.pairwise(attempts)]
+        assert gaps[-1] > 4 * gaps[0], gaps  # the delay grew
+
+        target["routes"] = live  # the broker is back
+        deadline = time.monotonic() + 30
+        while not status.up and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert status.up and status.consecutive_failures == 0
+    finally:
+        stop.set()
+        await task
+        live_broker.close()
+    assert all(r.sent_at is not None for r in await outbox_rows(db))
+
+    lines = [r for r in caplog.records if r.name == "emporium.relay" and r.levelno >= logging.INFO]
+    assert [r.levelname for r in lines] == ["WARNING", "INFO"], [r.getMessage() for r in lines]
+    assert "cannot deliver events" in lines[0].getMessage()
+    assert "Connection" in lines[0].getMessage()  # the reason, in one line
+    assert "delivering events again" in lines[1].getMessage()
+    assert not any(r.exc_info for r in lines)  # no traceback above debug level
+    assert (await api.http.get("/readyz")).json()["checks"]["relay"] == "ok"
+    assert "emporium_relay_up 1.0" in (await api.http.get("/metrics")).text
