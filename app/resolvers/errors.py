@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -102,3 +105,37 @@ def format_result(result: ExecutionResult, request_id: str | None) -> dict[str, 
     if result.extensions:
         data["extensions"] = result.extensions
     return data
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One `userErrors` entry: the input path it is about, a message, a stable code."""
+
+    field: tuple[str, ...] | None
+    message: str
+    code: str
+
+
+_STEP = re.compile(r"[^.\[\]]+")
+
+
+def user_errors(
+    exc: BaseException, prefix: Sequence[str] = (), rename: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """An expected failure of a mutation as its `userErrors`, with the same codes
+    `error_code` gives (a domain error's field "variants[0].price" is the path
+    [*prefix, "variants", "0", "price"]; `rename` maps its first step to the argument's
+    name). Anything unexpected is raised again: a bug is not the user's error."""
+    if isinstance(exc, EXPECTED_ERRORS):
+        code, message = str(exc.code), str(exc.message)  # type: ignore[attr-defined]
+        field = getattr(exc, "field", None)
+    elif is_data_error(exc):
+        code, message, field = "INVALID", "A value is out of range or not valid text", None
+    else:
+        raise exc
+    path = None
+    if field:
+        steps = _STEP.findall(field)
+        steps[0] = (rename or {}).get(steps[0], steps[0])
+        path = (*prefix, *steps)
+    return [Problem(path, message, code)]
