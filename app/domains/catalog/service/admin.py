@@ -79,16 +79,22 @@ class ProductChange:
 
 
 def _conflicts_as_taken(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """A unique index that a concurrent writer (or a SKU swap) trips is the caller's
-    conflict, not a server error."""
+    """What a concurrent writer (or a SKU swap) makes the database refuse is the caller's
+    conflict, not a server error: a unique index tripped, or a category deleted meanwhile."""
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await fn(*args, **kwargs)
         except IntegrityError as exc:
-            if getattr(getattr(exc, "orig", None), "sqlstate", None) == "23505":
+            orig = getattr(exc, "orig", None)
+            state = getattr(orig, "sqlstate", None) or getattr(
+                getattr(orig, "__cause__", None), "sqlstate", None
+            )
+            if state == "23505":
                 raise Taken("a handle or SKU in the change is already taken") from None
+            if state == "23503":
+                raise NotFound("something the change refers to was just deleted") from None
             raise
 
     return wrapper
@@ -134,15 +140,16 @@ async def update_product(uow: UnitOfWork, product_id: int, change: ProductChange
     v = change.values
     draft = replace(
         stored,
-        title=v.get("title", stored.title),
-        handle=v.get("handle", stored.handle),
+        # null for a required field is refused by the rules, not taken for "unchanged"
+        title=v.get("title", stored.title) or "",
+        handle=v.get("handle", stored.handle) or "",
         description_html=v.get("description_html", stored.description_html),
         product_type=v.get("product_type", stored.product_type),
         tags=tuple(v.get("tags", stored.tags) or ()),
         brand=v.get("brand", stored.brand),
         category_id=v.get("category_id", stored.category_id),
         attributes=tuple(v.get("attributes") or ()),
-        status=v.get("status", stored.status) or "ACTIVE",
+        status=v.get("status", stored.status),
         given=frozenset(f for k, f in _PRODUCT_FIELD_OF.items() if k in v),
     )
     if change.variants is not None:
@@ -151,6 +158,7 @@ async def update_product(uow: UnitOfWork, product_id: int, change: ProductChange
     return await _product(uow, product_id)
 
 
+@_conflicts_as_taken
 async def delete_product(uow: UnitOfWork, product_id: int) -> None:
     """Delete a product with its variants, images and attributes (for good: ARCHIVED is the
     status that hides a product and keeps it)."""
@@ -226,6 +234,7 @@ async def delete_variants(uow: UnitOfWork, product_id: int, variant_ids: Sequenc
 # ---- images
 
 
+@_conflicts_as_taken
 async def add_images(
     uow: UnitOfWork, product_id: int, images: Sequence[ImageDraft]
 ) -> tuple[Product, list[Image]]:
@@ -238,6 +247,7 @@ async def add_images(
     return await _product(uow, product_id), [i for i in found if i.id not in before]
 
 
+@_conflicts_as_taken
 async def remove_image(uow: UnitOfWork, product_id: int, image_id: int) -> Product:
     stored = await _stored(uow, product_id)
     if image_id not in {i.id for i in stored.images}:
@@ -251,6 +261,7 @@ async def remove_image(uow: UnitOfWork, product_id: int, image_id: int) -> Produ
     return await _product(uow, product_id)
 
 
+@_conflicts_as_taken
 async def reorder_images(
     uow: UnitOfWork, product_id: int, image_ids: Sequence[int]
 ) -> tuple[Product, list[Image]]:
@@ -324,6 +335,7 @@ async def update_category(uow: UnitOfWork, category_id: int, values: Mapping[str
     return await _category(uow, category_id)
 
 
+@_conflicts_as_taken
 async def delete_category(uow: UnitOfWork, category_id: int) -> None:
     """Delete an empty category: one with categories below it or products in it is
     refused (move or delete those first), so nothing is orphaned by surprise."""

@@ -37,6 +37,7 @@ MAX_IMAGES = 250
 # what Product.attributes may list: its own attributes and every variant's option values
 MAX_FILTER_ENTRIES = MAX_ATTRIBUTES + MAX_VARIANTS * MAX_OPTIONS
 MAX_PRICE = Decimal("999999999.99")
+MAX_WEIGHT_GRAMS = Decimal("999999999.999")  # what the weight column holds
 _HANDLE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _GRAM = Decimal("0.001")
 
@@ -151,8 +152,11 @@ def validate_draft(d: ProductDraft) -> None:
             raise InvalidProductData(
                 "compareAtPrice must not be below price", f"{where}.compareAtPrice"
             )
-        if v.weight_grams < 0:
-            raise InvalidProductData("weight cannot be negative", f"{where}.weight")
+        weight = Decimal(v.weight_grams)
+        if not weight.is_finite() or not 0 <= weight <= MAX_WEIGHT_GRAMS:
+            raise InvalidProductData(
+                f"weight must be between 0 and {MAX_WEIGHT_GRAMS} grams", f"{where}.weight"
+            )
     if len(d.images) > MAX_IMAGES:
         raise InvalidProductData(f"a product has at most {MAX_IMAGES} images", "images")
     for i, img in enumerate(d.images):
