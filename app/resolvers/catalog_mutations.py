@@ -233,9 +233,10 @@ async def category_update(ctx: Context, fields: Mapping[str, Any]) -> Outcome[ca
     async def work(uow: UnitOfWork) -> catalog.Category:
         if fields.get("id") is None:
             raise catalog.InvalidProductData("categoryUpdate needs the category's id", "id")
-        if "parentId" in fields:
-            raise catalog.InvalidProductData("a category cannot be moved yet", "parentId")
         values = {k: fields[k] for k in ("title", "description") if k in fields}
+        if "parentId" in fields:
+            gid = fields["parentId"]
+            values["parent_id"] = _id(gid, "Category", "parentId") if gid is not None else None
         return await catalog.update_category(uow, _id(fields["id"], "Category", "id"), values)
 
     return await _attempt(ctx, work, ("input",))

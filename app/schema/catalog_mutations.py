@@ -154,7 +154,9 @@ class CategoryInput:
     title: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     parent_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="On create: the category to put it under."
+        default=strawberry.UNSET,
+        description="The category to put it under (null: the top level). On update it "
+        "moves with everything below it.",
     )
 
 
@@ -399,8 +401,8 @@ class CatalogMutation:
         )
 
     @strawberry.mutation(
-        description="Rename a category or change its description; its handle stays. Needs "
-        "MANAGE_PRODUCTS.",
+        description="Rename, describe or move a category (with everything below it); its "
+        "handle stays. Needs MANAGE_PRODUCTS.",
         extensions=staff(MANAGE_PRODUCTS),
     )
     async def category_update(

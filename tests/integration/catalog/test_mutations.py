@@ -568,3 +568,54 @@ async def test_staff_without_the_permission_are_forbidden(api, store, name):
     result = await SCHEMA.execute(f"mutation {{ {MUTATIONS[name]} }}", context_value=ctx)
     body = format_result(result, "test")
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+
+async def test_a_category_moves_with_everything_below_it(api, store):
+    home = await category(api, "Home")
+    garden = await category(api, "Garden")
+    kitchen = await category(api, "Kitchen", home["id"])
+    knives = await category(api, "Knives", kitchen["id"])
+    await category(api, "Kitchen", garden["id"])
+    p = await create(api, categoryId=knives["id"])
+    q = """mutation($input: CategoryInput!) { categoryUpdate(input: $input)
+      { category { handle level parent { title } } userErrors { field code } } }"""
+
+    def refused(out: dict) -> list:
+        return [(e["field"], e["code"]) for e in out["categoryUpdate"]["userErrors"]]
+
+    moved = data(await as_staff(api, q, {"input": {"id": home["id"], "parentId": knives["id"]}}))
+    assert refused(moved) == [(["input", "parentId"], "INVALID")]  # never below itself
+    taken = data(await as_staff(api, q, {"input": {"id": kitchen["id"], "parentId": garden["id"]}}))
+    assert refused(taken) == [(["input", "title"], "TAKEN")]  # Garden has a Kitchen
+
+    out = data(await as_staff(api, q, {"input": {"id": kitchen["id"], "parentId": None}}))
+    assert out["categoryUpdate"]["category"] == {
+        "handle": "home-kitchen", "level": 0, "parent": None
+    }  # fmt: skip
+    look = """query($id: ID!) { category(id: $id) { level parent { title } products { nodes { id } } } }"""
+    k = data(await as_staff(api, look, {"id": knives["id"]}))["category"]
+    assert (k["level"], k["parent"]) == (1, {"title": "Kitchen"})
+    # the product now lists under the moved tree, no longer under Home
+    listed = data(await as_staff(api, look, {"id": kitchen["id"]}))["category"]
+    assert listed["products"]["nodes"] == [{"id": p["id"]}]
+    assert data(await as_staff(api, look, {"id": home["id"]}))["category"]["products"] == {
+        "nodes": []
+    }
+
+
+async def test_product_update_with_variants_lists_the_products_variants(api, store):
+    p = await create(api, variants=[{"sku": "A", "price": "1"}, {"sku": "B", "price": "2"}])
+    a_id = p["variants"]["nodes"][0]["id"]
+    fields = {"id": p["id"], "variants": [{"id": a_id, "price": "5"}, {"sku": "C", "price": "3"}]}
+    q = data(await as_staff(api, UPDATE, {"input": fields}))["productUpdate"]["product"]
+    got = [(v["id"] == a_id, v["sku"], v["price"]["amount"]) for v in q["variants"]["nodes"]]
+    assert got == [(True, "A", "5.00"), (False, "C", "3.00")]  # B is gone, A kept its id
+
+
+async def test_the_readme_example_works(api, store):
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme.split("## Staff catalog mutations", 1)[1]
+    example = section.split("```graphql", 1)[1].split("```", 1)[0]
+    out = data(await as_staff(api, example))["productCreate"]
+    assert out["userErrors"] == []
+    assert out["product"]["handle"] == "trail-tent"

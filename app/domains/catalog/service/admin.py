@@ -317,25 +317,61 @@ async def create_category(
 
 @_conflicts_as_taken
 async def update_category(uow: UnitOfWork, category_id: int, values: Mapping[str, Any]) -> Category:
-    """Rename a category or change its description (`title`, `description`, those given).
-    Its handle stays, so links to it keep working."""
+    """Rename a category, change its description or move it with everything below it
+    (`title`, `description`, `parent_id`: those given; a null parent is the top). Its
+    handle stays, so links to it keep working; its name must be free under its parent."""
     stored = await _category(uow, category_id, lock=True)
     c = m.categories.c
     sets: dict[str, Any] = {}
+    title = stored.title
     if "title" in values:
         title = _category_title(values["title"])
-        await _check_title_free(uow, stored.parent_id, title, category_id)
         sets.update(title=title, slug=slugify(title))
     if "description" in values:
         sets["description"] = (values["description"] or "").strip()
+    parent_id = values.get("parent_id", stored.parent_id)
+    if "title" in values or parent_id != stored.parent_id:
+        await _check_title_free(uow, parent_id, title, category_id)
     if sets:
         await uow.session.execute(sa.update(m.categories).where(c.id == category_id).values(sets))
+    if parent_id != stored.parent_id:
+        await _move_category(uow, category_id, parent_id)
     uow.emit(CategoryChanged(category_id=category_id, handle=stored.handle, change="updated"))
     await uow.commit()
     return await _category(uow, category_id)
 
 
 @_conflicts_as_taken
+async def _move_category(uow: UnitOfWork, category_id: int, parent_id: int | None) -> None:
+    """Put a category under `parent_id`: its own and its descendants' paths and depths
+    follow (one statement); never below itself."""
+    s = uow.session
+    c = m.categories.c
+    old_path, old_depth = (
+        await s.execute(sa.select(c.path, c.depth).where(c.id == category_id))
+    ).one()
+    parent_path, parent_depth = "/", -1
+    if parent_id is not None:
+        row = (
+            await s.execute(sa.select(c.path, c.depth).where(c.id == parent_id).with_for_update())
+        ).first()
+        if row is None:
+            raise NotFound("no category has this id", "parentId")
+        parent_path, parent_depth = row
+        if parent_path.startswith(old_path):
+            raise InvalidProductData("a category cannot move below itself", "parentId")
+    new_path = f"{parent_path}{category_id}/"
+    await s.execute(sa.update(m.categories).where(c.id == category_id).values(parent_id=parent_id))
+    await s.execute(
+        sa.update(m.categories)
+        .where(c.path.startswith(old_path, autoescape=False))
+        .values(
+            path=sa.literal(new_path) + sa.func.substr(c.path, len(old_path) + 1),
+            depth=c.depth + (parent_depth + 1 - old_depth),
+        )
+    )
+
+
 async def delete_category(uow: UnitOfWork, category_id: int) -> None:
     """Delete an empty category: one with categories below it or products in it is
     refused (move or delete those first), so nothing is orphaned by surprise."""
