@@ -619,3 +619,36 @@ async def test_the_readme_example_works(api, store):
     out = data(await as_staff(api, example))["productCreate"]
     assert out["userErrors"] == []
     assert out["product"]["handle"] == "trail-tent"
+
+
+NUL = "bad\x00text"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (CREATE, {"input": {"title": NUL}}),
+        (CREATE, {"input": {"title": "t", "tags": [NUL]}}),
+        (CREATE, {"input": {"title": "t", "vendor": NUL}}),
+        (CREATE, {"input": {"title": "t", "attributes": [{"name": NUL, "value": "x"}]}}),
+        (CREATE, {"input": {"title": "t", "variants": [{"sku": NUL}]}}),
+        (CREATE, {"input": {"title": "t", "variants": [{"price": "1e400"}]}}),
+        (CREATE, {"input": {"title": "t", "variants": [{"weight": "-0.0001"}]}}),
+        (CREATE, {"input": {"title": "t", "variants": [{"weight": "999999999.9999"}]}}),
+        (CREATE, {"input": {"title": "t", "variants": [{"optionValues": [
+            {"optionName": NUL, "name": NUL}]}]}}),
+        (CREATE, {"input": {"title": "t" * 100_000}}),
+        (CREATE, {"input": {"title": "t", "handle": "t" * 256}}),
+        (CAT_CREATE, {"input": {"title": "t" * 256}}),
+        (CAT_CREATE, {"input": {"title": NUL}}),
+        (CAT_CREATE, {"input": {"title": "★★", "description": NUL}}),
+        (IMAGES_ADD, {"p": to_global_id("Product", 1), "i": [{"url": "/" + NUL}]}),
+        (IMAGES_ADD, {"p": "gid://emporium/Product/99999999999999999999", "i": []}),
+    ],
+)  # fmt: skip
+async def test_hostile_values_are_answered_never_500(api, store, query, variables):
+    await create(api, handle="p1")  # Product/1 after the clean catalog
+    body = await as_staff(api, query, variables)
+    codes = [e["extensions"]["code"] for e in body.get("errors") or ()]
+    codes += [e["code"] for out in (body["data"] or {}).values() for e in out["userErrors"]]
+    assert codes and "INTERNAL_SERVER_ERROR" not in codes, body

@@ -36,6 +36,7 @@ from app.domains.catalog.service.queries import (
 )
 from app.domains.catalog.service.taxonomy import insert_category, slugify
 from app.domains.catalog.service.writes import (
+    MAX_NAME_LENGTH,
     ImageDraft,
     ProductDraft,
     VariantDraft,
@@ -496,9 +497,12 @@ async def _check_handle_free(uow: UnitOfWork, handle: str, product_id: int | Non
 
 
 def _category_title(title: str | None) -> str:
-    if not (title or "").strip():
+    title = (title or "").strip()
+    if not title:
         raise InvalidProductData("title cannot be empty", "title")
-    return (title or "").strip()
+    if len(title) > MAX_NAME_LENGTH:
+        raise InvalidProductData(f"title has more than {MAX_NAME_LENGTH} characters", "title")
+    return title
 
 
 async def _check_title_free(

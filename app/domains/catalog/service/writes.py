@@ -37,6 +37,8 @@ MAX_IMAGES = 250
 # what Product.attributes may list: its own attributes and every variant's option values
 MAX_FILTER_ENTRIES = MAX_ATTRIBUTES + MAX_VARIANTS * MAX_OPTIONS
 MAX_PRICE = Decimal("999999999.99")
+# Shopify's limit for titles and handles: they end up in URLs, page titles and feeds
+MAX_NAME_LENGTH = 255
 MAX_WEIGHT_GRAMS = Decimal("999999999.999")  # what the weight column holds
 _HANDLE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _GRAM = Decimal("0.001")
@@ -106,6 +108,10 @@ def validate_draft(d: ProductDraft) -> None:
     """The catalog's rules for a product: raise InvalidProductData naming the field."""
     if not d.title.strip():
         raise InvalidProductData("title cannot be empty", "title")
+    if len(d.title) > MAX_NAME_LENGTH:
+        raise InvalidProductData(f"title has more than {MAX_NAME_LENGTH} characters", "title")
+    if len(d.handle) > MAX_NAME_LENGTH:
+        raise InvalidProductData(f"handle has more than {MAX_NAME_LENGTH} characters", "handle")
     if not _HANDLE.match(d.handle):
         raise InvalidProductData(
             f"handle {d.handle!r} must be lowercase letters, digits and single dashes", "handle"
