@@ -652,3 +652,28 @@ async def test_hostile_values_are_answered_never_500(api, store, query, variable
     codes = [e["extensions"]["code"] for e in body.get("errors") or ()]
     codes += [e["code"] for out in (body["data"] or {}).values() for e in out["userErrors"]]
     assert codes and "INTERNAL_SERVER_ERROR" not in codes, body
+
+
+async def test_a_variant_that_changes_colour_no_longer_matches_the_old_one(api, store):
+    color = [{"optionName": "Color", "name": c} for c in ("Red", "Blue")]
+    p = await create(
+        api,
+        attributes=[{"name": "Material", "value": "Wool"}],
+        variants=[
+            {"sku": "R", "optionValues": [color[0]]},
+            {"sku": "B", "optionValues": [color[1]]},
+        ],
+    )
+    red = p["variants"]["nodes"][0]["id"]
+    name = "productVariantsBulkUpdate"
+    green = [{"id": red, "optionValues": [{"optionName": "Color", "name": "Green"}]}]
+    assert (
+        data(await as_staff(api, BULK % name, {"p": p["id"], "v": green}))[name]["userErrors"] == []
+    )
+    q = """query($n: String!, $v: String!) {
+      products(filter: {attributes: [{name: $n, value: $v}]}) { totalCount } }"""
+    counts = {
+        v: data(await as_staff(api, q, {"n": n, "v": v}))["products"]["totalCount"]
+        for n, v in (("Color", "Red"), ("Color", "Green"), ("Color", "Blue"), ("Material", "Wool"))
+    }
+    assert counts == {"Red": 0, "Green": 1, "Blue": 1, "Wool": 1}

@@ -29,6 +29,7 @@ from app.domains.catalog.errors import (
 )
 from app.domains.catalog.events import CategoryChanged, ProductChanged
 from app.domains.catalog.service.queries import (
+    attributes_by_product_ids,
     categories_by_ids,
     images_by_product_ids,
     products_by_ids,
@@ -439,6 +440,17 @@ async def _stored(uow: UnitOfWork, product_id: int) -> ProductDraft:
 async def _write(
     uow: UnitOfWork, product_id: int, stored: ProductDraft, draft: ProductDraft
 ) -> None:
+    if draft.variants != stored.variants and not draft.names("attributes"):
+        # the attributes table holds the variants' option values too, for filtering, and
+        # a write only adds those: a variant that changed colour would leave the old one
+        # behind. Keep the product's own attributes; the write adds the current options.
+        options = {o for x in stored.variants for o in x.options}
+        found = (await attributes_by_product_ids(uow, [product_id])).get(product_id, [])
+        draft = replace(
+            draft,
+            attributes=tuple(a for a in found if a not in options),
+            given=(draft.given or frozenset()) | {"attributes"},
+        )
     validate_draft(draft)
     if draft.handle != stored.handle:
         await _check_handle_free(uow, draft.handle, product_id)
