@@ -19,6 +19,8 @@ from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
 
 log = logging.getLogger("emporium.graphql")
+# what a value Postgres refused is called: its own wording names internals
+_DATA_ERROR_MESSAGE = "A value in the request is out of range or not valid text"
 
 
 class ApiError(Exception):
@@ -74,7 +76,7 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"message": error.message}
     if code == "BAD_USER_INPUT" and is_data_error(error.original_error):
         # Postgres's own wording names internals; say what the client can act on
-        out["message"] = "A value in the request is out of range or not valid text"
+        out["message"] = _DATA_ERROR_MESSAGE
     if code == "INTERNAL_SERVER_ERROR":
         # never leak internals; the log has the traceback under the same request id
         log.error(
@@ -130,7 +132,7 @@ def user_errors(
         code, message = str(exc.code), str(exc.message)  # type: ignore[attr-defined]
         field = getattr(exc, "field", None)
     elif is_data_error(exc):
-        code, message, field = "INVALID", "A value is out of range or not valid text", None
+        code, message, field = "INVALID", _DATA_ERROR_MESSAGE, None
     else:
         raise exc
     path = None

@@ -133,6 +133,8 @@ async def test_product_create_without_variants_gets_a_default_one(api, store):
         ({"categoryId": to_global_id("Category", 999)}, ["input", "categoryId"], "NOT_FOUND"),
         ({"categoryId": "nonsense"}, ["input", "categoryId"], "INVALID_ID"),
         ({"handle": "taken"}, ["input", "handle"], "TAKEN"),
+        ({"variants": [{"id": to_global_id("ProductVariant", 1)}]},
+         ["input", "variants", "0", "id"], "INVALID"),
         ({"variants": [{"sku": "TAKEN-SKU"}]}, ["input", "variants", "sku"], "DUPLICATE_SKU"),
     ],
 )  # fmt: skip

@@ -112,6 +112,9 @@ async def create_product(uow: UnitOfWork, change: ProductChange) -> Product:
     v = change.values
     title = v.get("title") or ""
     variants = change.variants or (VariantChange(),)
+    for i, x in enumerate(variants):
+        if x.id is not None:
+            raise InvalidProductData("a new product's variants have no id", f"variants[{i}].id")
     draft = ProductDraft(
         handle=v.get("handle") or slugify(title),
         title=title,
