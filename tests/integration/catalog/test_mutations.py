@@ -679,3 +679,22 @@ async def test_a_variant_that_changes_colour_no_longer_matches_the_old_one(api, 
         for n, v in (("Color", "Red"), ("Color", "Green"), ("Color", "Blue"), ("Material", "Wool"))
     }
     assert counts == {"Red": 0, "Green": 1, "Blue": 1, "Wool": 1}
+
+
+async def test_variant_mutations_cost_the_same_statements_for_1_or_99_variants(api, store):
+    """Set-based like the importer: no statement per variant."""
+    counts = []
+    for n in (1, 99):
+        p = await create(api, handle=f"m{n}", variants=[{"sku": f"M{n}-0"}])
+        v = [{"sku": f"M{n}-{i + 1}", "price": "1"} for i in range(n)]
+        with api.count_statements() as made:
+            out = await as_staff(api, BULK % "productVariantsBulkCreate", {"p": p["id"], "v": v})
+        ids = [x["id"] for x in data(out)["productVariantsBulkCreate"]["productVariants"]]
+        changes = [{"id": i, "price": "2"} for i in ids]
+        with api.count_statements() as changed:
+            out = await as_staff(
+                api, BULK % "productVariantsBulkUpdate", {"p": p["id"], "v": changes}
+            )
+        assert data(out)["productVariantsBulkUpdate"]["userErrors"] == []
+        counts.append((len(made), len(changed)))
+    assert counts[0] == counts[1], counts
