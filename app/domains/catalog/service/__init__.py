@@ -1,20 +1,23 @@
-"""Catalog use cases: reads in `queries`, writes in `writes`, staff edits in `admin`."""
+"""Catalog use cases: reads in `queries`, writes in `writes`, staff edits in `admin` and
+`admin_categories`."""
 
 from app.domains.catalog.service.admin import (
     ProductChange,
     VariantChange,
     add_images,
-    create_category,
     create_product,
     create_variants,
-    delete_category,
     delete_product,
     delete_variants,
     remove_image,
     reorder_images,
-    update_category,
     update_product,
     update_variants,
+)
+from app.domains.catalog.service.admin_categories import (
+    create_category,
+    delete_category,
+    update_category,
 )
 from app.domains.catalog.service.queries import (
     ProductQuery,

@@ -1,4 +1,4 @@
-"""Staff catalog writes: products, variants, images and categories, named by id.
+"""Staff catalog writes: products, variants and images, named by id.
 
 Every product change is a whole `ProductDraft` of the stored product with the change
 applied, written by `upsert_products`: the importer's rules (`validate_draft`), its writes,
@@ -19,25 +19,21 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.domains.catalog import models as m
-from app.domains.catalog.entities import Category, Image, Product, Variant
+from app.domains.catalog.entities import Image, Product, Variant
 from app.domains.catalog.errors import (
-    CategoryHasChildren,
-    CategoryHasProducts,
     InvalidProductData,
     NotFound,
     Taken,
 )
-from app.domains.catalog.events import CategoryChanged, ProductChanged
+from app.domains.catalog.events import ProductChanged
 from app.domains.catalog.service.queries import (
     attributes_by_product_ids,
-    categories_by_ids,
     images_by_product_ids,
     products_by_ids,
     variants_by_product_ids,
 )
-from app.domains.catalog.service.taxonomy import insert_category, slugify
+from app.domains.catalog.service.taxonomy import slugify
 from app.domains.catalog.service.writes import (
-    MAX_NAME_LENGTH,
     ImageDraft,
     ProductDraft,
     VariantDraft,
@@ -80,7 +76,7 @@ class ProductChange:
     variants: tuple[VariantChange, ...] | None = None
 
 
-def _conflicts_as_taken(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def conflicts_as_taken(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     """What a concurrent writer (or a SKU swap) makes the database refuse is the caller's
     conflict, not a server error: a unique index tripped, or a category deleted meanwhile."""
 
@@ -105,7 +101,7 @@ def _conflicts_as_taken(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[
 # ---- products
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def create_product(uow: UnitOfWork, change: ProductChange) -> Product:
     """Create a product. The handle defaults to the title's slug and must be free; without
     variants it gets one default variant at 0.00 (as in Shopify)."""
@@ -137,7 +133,7 @@ async def create_product(uow: UnitOfWork, change: ProductChange) -> Product:
     return await _product(uow, product_id)
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def update_product(uow: UnitOfWork, product_id: int, change: ProductChange) -> Product:
     """Change the fields given; the others stay. Variants, when given, become the product's
     variants (by id, else by SKU or options, as an import)."""
@@ -163,7 +159,7 @@ async def update_product(uow: UnitOfWork, product_id: int, change: ProductChange
     return await _product(uow, product_id)
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def delete_product(uow: UnitOfWork, product_id: int) -> None:
     """Delete a product with its variants, images and attributes (for good: ARCHIVED is the
     status that hides a product and keeps it)."""
@@ -180,7 +176,7 @@ async def delete_product(uow: UnitOfWork, product_id: int) -> None:
 # ---- variants
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def create_variants(
     uow: UnitOfWork, product_id: int, changes: Sequence[VariantChange]
 ) -> tuple[Product, list[Variant]]:
@@ -202,7 +198,7 @@ async def create_variants(
     return await _product_with_variants(uow, product_id, lambda x: x.id not in before)
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def update_variants(
     uow: UnitOfWork, product_id: int, changes: Sequence[VariantChange]
 ) -> tuple[Product, list[Variant]]:
@@ -220,7 +216,7 @@ async def update_variants(
     return await _product_with_variants(uow, product_id, lambda x: x.id in wanted)
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def delete_variants(uow: UnitOfWork, product_id: int, variant_ids: Sequence[int]) -> Product:
     """Remove variants by id; a product keeps at least one."""
     stored = await _stored(uow, product_id)
@@ -239,7 +235,7 @@ async def delete_variants(uow: UnitOfWork, product_id: int, variant_ids: Sequenc
 # ---- images
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def add_images(
     uow: UnitOfWork, product_id: int, images: Sequence[ImageDraft]
 ) -> tuple[Product, list[Image]]:
@@ -252,7 +248,7 @@ async def add_images(
     return await _product(uow, product_id), [i for i in found if i.id not in before]
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def remove_image(uow: UnitOfWork, product_id: int, image_id: int) -> Product:
     stored = await _stored(uow, product_id)
     if image_id not in {i.id for i in stored.images}:
@@ -266,7 +262,7 @@ async def remove_image(uow: UnitOfWork, product_id: int, image_id: int) -> Produ
     return await _product(uow, product_id)
 
 
-@_conflicts_as_taken
+@conflicts_as_taken
 async def reorder_images(
     uow: UnitOfWork, product_id: int, image_ids: Sequence[int]
 ) -> tuple[Product, list[Image]]:
@@ -284,113 +280,6 @@ async def reorder_images(
     await _write(uow, product_id, stored, draft)
     found = (await images_by_product_ids(uow, [product_id])).get(product_id, [])
     return await _product(uow, product_id), found
-
-
-# ---- categories
-
-
-@_conflicts_as_taken
-async def create_category(
-    uow: UnitOfWork, title: str, parent_id: int | None, description: str | None
-) -> Category:
-    """A new category under `parent_id` (or at the top); its name must be new there."""
-    title = _category_title(title)
-    parent: tuple[int | None, str, str] = (None, "/", "")
-    depth = 0
-    if parent_id is not None:
-        found = (await categories_by_ids(uow, [parent_id])).get(parent_id)
-        if found is None:
-            raise NotFound("no category has this id", "parentId")
-        path = (
-            await uow.session.execute(
-                sa.select(m.categories.c.path).where(m.categories.c.id == parent_id)
-            )
-        ).scalar_one()
-        parent, depth = (parent_id, path, found.handle), found.depth + 1
-    await _check_title_free(uow, parent_id, title, None)
-    category_id, _, handle = await insert_category(uow, parent, depth, title)
-    if description:
-        await uow.session.execute(
-            sa.update(m.categories)
-            .where(m.categories.c.id == category_id)
-            .values(description=description.strip())
-        )
-    uow.emit(CategoryChanged(category_id=category_id, handle=handle, change="created"))
-    await uow.commit()
-    return await _category(uow, category_id)
-
-
-@_conflicts_as_taken
-async def update_category(uow: UnitOfWork, category_id: int, values: Mapping[str, Any]) -> Category:
-    """Rename a category, change its description or move it with everything below it
-    (`title`, `description`, `parent_id`: those given; a null parent is the top). Its
-    handle stays, so links to it keep working; its name must be free under its parent."""
-    stored = await _category(uow, category_id, lock=True)
-    c = m.categories.c
-    sets: dict[str, Any] = {}
-    title = stored.title
-    if "title" in values:
-        title = _category_title(values["title"])
-        sets.update(title=title, slug=slugify(title))
-    if "description" in values:
-        sets["description"] = (values["description"] or "").strip()
-    parent_id = values.get("parent_id", stored.parent_id)
-    if "title" in values or parent_id != stored.parent_id:
-        await _check_title_free(uow, parent_id, title, category_id)
-    if sets:
-        await uow.session.execute(sa.update(m.categories).where(c.id == category_id).values(sets))
-    if parent_id != stored.parent_id:
-        await _move_category(uow, category_id, parent_id)
-    uow.emit(CategoryChanged(category_id=category_id, handle=stored.handle, change="updated"))
-    await uow.commit()
-    return await _category(uow, category_id)
-
-
-@_conflicts_as_taken
-async def _move_category(uow: UnitOfWork, category_id: int, parent_id: int | None) -> None:
-    """Put a category under `parent_id`: its own and its descendants' paths and depths
-    follow (one statement); never below itself."""
-    s = uow.session
-    c = m.categories.c
-    old_path, old_depth = (
-        await s.execute(sa.select(c.path, c.depth).where(c.id == category_id))
-    ).one()
-    parent_path, parent_depth = "/", -1
-    if parent_id is not None:
-        row = (
-            await s.execute(sa.select(c.path, c.depth).where(c.id == parent_id).with_for_update())
-        ).first()
-        if row is None:
-            raise NotFound("no category has this id", "parentId")
-        parent_path, parent_depth = row
-        if parent_path.startswith(old_path):
-            raise InvalidProductData("a category cannot move below itself", "parentId")
-    new_path = f"{parent_path}{category_id}/"
-    await s.execute(sa.update(m.categories).where(c.id == category_id).values(parent_id=parent_id))
-    await s.execute(
-        sa.update(m.categories)
-        .where(c.path.startswith(old_path, autoescape=False))
-        .values(
-            path=sa.literal(new_path) + sa.func.substr(c.path, len(old_path) + 1),
-            depth=c.depth + (parent_depth + 1 - old_depth),
-        )
-    )
-
-
-async def delete_category(uow: UnitOfWork, category_id: int) -> None:
-    """Delete an empty category: one with categories below it or products in it is
-    refused (move or delete those first), so nothing is orphaned by surprise."""
-    stored = await _category(uow, category_id, lock=True)
-    s = uow.session
-    c = m.categories.c
-    if (await s.execute(sa.select(c.id).where(c.parent_id == category_id).limit(1))).first():
-        raise CategoryHasChildren("the category has categories below it", "id")
-    p = m.products.c
-    if (await s.execute(sa.select(p.id).where(p.category_id == category_id).limit(1))).first():
-        raise CategoryHasProducts("the category has products", "id")
-    await s.execute(sa.delete(m.categories).where(c.id == category_id))
-    uow.emit(CategoryChanged(category_id=category_id, handle=stored.handle, change="deleted"))
-    await uow.commit()
 
 
 # ---- helpers
@@ -511,31 +400,6 @@ async def _check_handle_free(uow: UnitOfWork, handle: str, product_id: int | Non
         raise Taken(f"handle {handle!r} is already taken", "handle")
 
 
-def _category_title(title: str | None) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise InvalidProductData("title cannot be empty", "title")
-    if len(title) > MAX_NAME_LENGTH:
-        raise InvalidProductData(f"title has more than {MAX_NAME_LENGTH} characters", "title")
-    return title
-
-
-async def _check_title_free(
-    uow: UnitOfWork, parent_id: int | None, title: str, category_id: int | None
-) -> None:
-    """Categories are found by (parent, slug): two siblings may not share a name's slug."""
-    c = m.categories.c
-    taken = await uow.session.execute(
-        sa.select(c.id).where(
-            c.parent_id.is_not_distinct_from(parent_id),
-            c.slug == slugify(title),
-            c.id.is_distinct_from(category_id),
-        )
-    )
-    if taken.first() is not None:
-        raise Taken(f"a category named {title!r} is already there", "title")
-
-
 async def _product(uow: UnitOfWork, product_id: int) -> Product:
     return (await products_by_ids(uow, [product_id], any_status=True))[product_id]
 
@@ -545,13 +409,3 @@ async def _product_with_variants(
 ) -> tuple[Product, list[Variant]]:
     found = (await variants_by_product_ids(uow, [product_id])).get(product_id, [])
     return await _product(uow, product_id), [x for x in found if keep(x)]
-
-
-async def _category(uow: UnitOfWork, category_id: int, *, lock: bool = False) -> Category:
-    if lock:
-        c = m.categories.c
-        await uow.session.execute(sa.select(c.id).where(c.id == category_id).with_for_update())
-    found = (await categories_by_ids(uow, [category_id])).get(category_id)
-    if found is None:
-        raise NotFound("no category has this id", "id")
-    return found
