@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -16,6 +19,8 @@ from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
 
 log = logging.getLogger("emporium.graphql")
+# what a value Postgres refused is called: its own wording names internals
+_DATA_ERROR_MESSAGE = "A value in the request is out of range or not valid text"
 
 
 class ApiError(Exception):
@@ -71,7 +76,7 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"message": error.message}
     if code == "BAD_USER_INPUT" and is_data_error(error.original_error):
         # Postgres's own wording names internals; say what the client can act on
-        out["message"] = "A value in the request is out of range or not valid text"
+        out["message"] = _DATA_ERROR_MESSAGE
     if code == "INTERNAL_SERVER_ERROR":
         # never leak internals; the log has the traceback under the same request id
         log.error(
@@ -102,3 +107,37 @@ def format_result(result: ExecutionResult, request_id: str | None) -> dict[str, 
     if result.extensions:
         data["extensions"] = result.extensions
     return data
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One `userErrors` entry: the input path it is about, a message, a stable code."""
+
+    field: tuple[str, ...] | None
+    message: str
+    code: str
+
+
+_STEP = re.compile(r"[^.\[\]]+")
+
+
+def user_errors(
+    exc: BaseException, prefix: Sequence[str] = (), rename: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """An expected failure of a mutation as its `userErrors`, with the same codes
+    `error_code` gives (a domain error's field "variants[0].price" is the path
+    [*prefix, "variants", "0", "price"]; `rename` maps its first step to the argument's
+    name). Anything unexpected is raised again: a bug is not the user's error."""
+    if isinstance(exc, EXPECTED_ERRORS):
+        code, message = str(exc.code), str(exc.message)  # type: ignore[attr-defined]
+        field = getattr(exc, "field", None)
+    elif is_data_error(exc):
+        code, message, field = "INVALID", _DATA_ERROR_MESSAGE, None
+    else:
+        raise exc
+    path = None
+    if field:
+        steps = _STEP.findall(field)
+        steps[0] = (rename or {}).get(steps[0], steps[0])
+        path = (*prefix, *steps)
+    return [Problem(path, message, code)]

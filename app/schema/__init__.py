@@ -1,4 +1,4 @@
-"""The one GraphQL schema: types from every area merged into Query (Mutation, Subscription later)."""
+"""The one GraphQL schema: types from every area merged into Query and Mutation."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
 from app.schema.guards import GuardExtension, Guards, Limits
+from app.schema.mutation import Mutation
 from app.schema.query import Query
 
 
@@ -27,6 +28,7 @@ def build_schema(limits: Limits | None = None) -> Schema:
     guards = Guards(limits or Limits())
     schema = Schema(
         query=Query,
+        mutation=Mutation,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
         extensions=[lambda: GuardExtension(guards)],

@@ -51,6 +51,7 @@ from graphql import (
 
 from app.domains import catalog
 from app.platform.pagination import MAX_PAGE_SIZE
+from app.resolvers.catalog_mutations import MAX_USER_ERRORS
 from app.schema.catalog import CHILDREN_SHOWN
 
 UNBOUNDED_PAGE = MAX_PAGE_SIZE
@@ -65,6 +66,28 @@ LIST_BOUNDS: dict[str, int] = {
     "ProductVariant.selectedOptions": catalog.MAX_OPTIONS,
     "Product.attributes": catalog.MAX_FILTER_ENTRIES,
     "Category.children": CHILDREN_SHOWN,
+    # staff catalog mutations: what they answer is bounded by the catalog's rules
+    "ProductVariantsBulkCreatePayload.productVariants": catalog.MAX_VARIANTS,
+    "ProductVariantsBulkUpdatePayload.productVariants": catalog.MAX_VARIANTS,
+    "ProductImagesAddPayload.images": catalog.MAX_IMAGES,
+    "ProductImagesReorderPayload.images": catalog.MAX_IMAGES,
+    **{
+        f"{payload}Payload.userErrors": MAX_USER_ERRORS
+        for payload in (
+            "ProductCreate",
+            "ProductUpdate",
+            "ProductDelete",
+            "ProductVariantsBulkCreate",
+            "ProductVariantsBulkUpdate",
+            "ProductVariantsBulkDelete",
+            "ProductImagesAdd",
+            "ProductImageRemove",
+            "ProductImagesReorder",
+            "CategoryCreate",
+            "CategoryUpdate",
+            "CategoryDelete",
+        )
+    },
 }
 # Lists as long as one of their arguments: `nodes(ids: [...])`.
 ARGUMENT_SIZED: dict[str, str] = {"Query.nodes": "ids"}

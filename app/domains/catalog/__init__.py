@@ -16,8 +16,18 @@ from app.domains.catalog.entities import (
     SelectedOption,
     Variant,
 )
-from app.domains.catalog.errors import CatalogError, DuplicateSku, InvalidProductData
-from app.domains.catalog.events import ProductChanged
+from app.domains.catalog.errors import (
+    CatalogError,
+    CategoryHasChildren,
+    CategoryHasProducts,
+    DuplicateSku,
+    InvalidProductData,
+    NotFound,
+    Taken,
+    TooManyOptions,
+    TooManyVariants,
+)
+from app.domains.catalog.events import CategoryChanged, ProductChanged
 from app.domains.catalog.importer import (
     ImportFileError,
     ImportReport,
@@ -40,9 +50,16 @@ __all__ = [
     "Brand",
     "CatalogError",
     "Category",
+    "CategoryChanged",
+    "CategoryHasChildren",
+    "CategoryHasProducts",
     "DuplicateSku",
     "Image",
     "InvalidProductData",
+    "NotFound",
+    "Taken",
+    "TooManyOptions",
+    "TooManyVariants",
     "Page",
     "Product",
     "ProductChanged",

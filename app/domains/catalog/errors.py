@@ -18,3 +18,31 @@ class InvalidProductData(CatalogError):
 
 class DuplicateSku(CatalogError):
     code = "DUPLICATE_SKU"
+
+
+class TooManyVariants(InvalidProductData):
+    code = "TOO_MANY_VARIANTS"
+
+
+class TooManyOptions(InvalidProductData):
+    code = "TOO_MANY_OPTIONS"
+
+
+class NotFound(CatalogError):
+    """The product, variant, image or category named does not exist (or not where named)."""
+
+    code = "NOT_FOUND"
+
+
+class Taken(CatalogError):
+    """A handle (or a category's name under its parent) already belongs to another object."""
+
+    code = "TAKEN"
+
+
+class CategoryHasChildren(CatalogError):
+    code = "HAS_CHILDREN"
+
+
+class CategoryHasProducts(CatalogError):
+    code = "HAS_PRODUCTS"

@@ -16,3 +16,14 @@ class ProductChanged(Event):
     product_id: int
     handle: str
     change: Literal["created", "updated", "deleted"]
+
+
+class CategoryChanged(Event):
+    """A category was created, renamed or deleted: product documents that show its title
+    (search) reload it by id."""
+
+    type_name: ClassVar[str] = "catalog.CategoryChanged.v1"
+
+    category_id: int
+    handle: str
+    change: Literal["created", "updated", "deleted"]

@@ -1,5 +1,24 @@
-"""Catalog use cases: reads in `queries`, writes in `writes`."""
+"""Catalog use cases: reads in `queries`, writes in `writes`, staff edits in `admin` and
+`admin_categories`."""
 
+from app.domains.catalog.service.admin import (
+    ProductChange,
+    VariantChange,
+    add_images,
+    create_product,
+    create_variants,
+    delete_product,
+    delete_variants,
+    remove_image,
+    reorder_images,
+    update_product,
+    update_variants,
+)
+from app.domains.catalog.service.admin_categories import (
+    create_category,
+    delete_category,
+    update_category,
+)
 from app.domains.catalog.service.queries import (
     ProductQuery,
     attributes_by_product_ids,
@@ -22,8 +41,10 @@ from app.domains.catalog.service.queries import (
 from app.domains.catalog.service.taxonomy import ensure_category_path, slugify
 from app.domains.catalog.service.writes import (
     MAX_FILTER_ENTRIES,
+    MAX_IMAGES,
     MAX_OPTIONS,
     MAX_PRICE,
+    MAX_VARIANTS,
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
     ImageDraft,
@@ -37,14 +58,19 @@ from app.domains.catalog.service.writes import (
 
 __all__ = [
     "MAX_FILTER_ENTRIES",
+    "MAX_IMAGES",
     "MAX_OPTIONS",
     "MAX_PRICE",
+    "MAX_VARIANTS",
     "PRODUCT_FIELDS",
     "VARIANT_FIELDS",
     "ImageDraft",
+    "ProductChange",
     "ProductDraft",
     "ProductQuery",
+    "VariantChange",
     "VariantDraft",
+    "add_images",
     "attributes_by_product_ids",
     "brands_by_ids",
     "categories_by_handles",
@@ -52,6 +78,12 @@ __all__ = [
     "children_by_category_ids",
     "count_categories",
     "count_products_batch",
+    "create_category",
+    "create_product",
+    "create_variants",
+    "delete_category",
+    "delete_product",
+    "delete_variants",
     "ensure_category_path",
     "images_by_ids",
     "images_by_product_ids",
@@ -61,7 +93,12 @@ __all__ = [
     "product_query",
     "products_by_handles",
     "products_by_ids",
+    "remove_image",
+    "reorder_images",
     "slugify",
+    "update_category",
+    "update_product",
+    "update_variants",
     "upsert_product",
     "upsert_products",
     "validate_draft",

@@ -81,9 +81,13 @@ def _visible() -> sa.ColumnElement[bool]:
     return m.products.c.status == "ACTIVE"
 
 
-async def products_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Product]:
+async def products_by_ids(
+    uow: UnitOfWork, ids: Sequence[int], *, any_status: bool = False
+) -> dict[int, Product]:
+    """Active products by id; staff tools see drafts and archived ones too (`any_status`)."""
+    seen = sa.true() if any_status else _visible()
     rows = await uow.session.execute(
-        sa.select(*_PRODUCT_COLS).where(m.products.c.id.in_(ids), _visible())
+        sa.select(*_PRODUCT_COLS).where(m.products.c.id.in_(ids), seen)
     )
     return {r.id: _product(r) for r in rows}
 

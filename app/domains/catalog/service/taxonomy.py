@@ -53,43 +53,52 @@ async def ensure_category_path(uow: UnitOfWork, titles: Sequence[str]) -> int | 
     joined, with "-2", "-3"… when another path already joins to the same handle.
     Safe under concurrent imports: inserts skip conflicts and then read the winner.
     """
-    c = m.categories
-    s = uow.session
     parent_id: int | None = None
     path, parent_handle = "/", ""
     for depth, title in enumerate(titles):
         slug = slugify(title)
-        base = f"{parent_handle}-{slug}" if parent_handle else slug
         found = await _category(uow, parent_id, slug)
-        tries = 0
-        while found is None:
-            tries += 1
-            if tries > _MAX_HANDLE_TRIES:
-                raise RuntimeError(f"no free handle for category {base!r}")
-            handle = base if tries == 1 else f"{base}-{tries}"
-            new_id = (
-                await s.execute(
-                    insert(c)
-                    .values(
-                        handle=handle,
-                        slug=slug,
-                        title=title,
-                        parent_id=parent_id,
-                        path="",
-                        depth=depth,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(c.c.id)
-                )
-            ).scalar_one_or_none()
-            if new_id is not None:
-                new_path = f"{path}{new_id}/"
-                await s.execute(sa.update(c).where(c.c.id == new_id).values(path=new_path))
-                found = (new_id, new_path, handle)
-            else:  # either someone else created this (parent, slug), or the handle is taken
-                found = await _category(uow, parent_id, slug)
+        if found is None:
+            found = await insert_category(uow, (parent_id, path, parent_handle), depth, title)
         parent_id, path, parent_handle = found
     return parent_id
+
+
+async def insert_category(
+    uow: UnitOfWork, parent: tuple[int | None, str, str], depth: int, title: str
+) -> tuple[int, str, str]:
+    """Create `title` under `parent` (id, path, handle), or find the one a concurrent writer
+    just created: (id, path, handle). The handle is the parent's handle and the slug joined,
+    with "-2", "-3"… when another path already joins to the same handle."""
+    c = m.categories
+    s = uow.session
+    parent_id, path, parent_handle = parent
+    slug = slugify(title)
+    base = f"{parent_handle}-{slug}" if parent_handle else slug
+    found = None
+    tries = 0
+    while found is None:
+        tries += 1
+        if tries > _MAX_HANDLE_TRIES:
+            raise RuntimeError(f"no free handle for category {base!r}")
+        handle = base if tries == 1 else f"{base}-{tries}"
+        new_id = (
+            await s.execute(
+                insert(c)
+                .values(
+                    handle=handle, slug=slug, title=title, parent_id=parent_id, path="", depth=depth
+                )
+                .on_conflict_do_nothing()
+                .returning(c.c.id)
+            )
+        ).scalar_one_or_none()
+        if new_id is not None:
+            new_path = f"{path}{new_id}/"
+            await s.execute(sa.update(c).where(c.c.id == new_id).values(path=new_path))
+            found = (new_id, new_path, handle)
+        else:  # either someone else created this (parent, slug), or the handle is taken
+            found = await _category(uow, parent_id, slug)
+    return found
 
 
 async def _category(

@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from app.domains.catalog import models as m
-from app.domains.catalog.errors import DuplicateSku, InvalidProductData
+from app.domains.catalog.errors import (
+    DuplicateSku,
+    InvalidProductData,
+    NotFound,
+    TooManyOptions,
+    TooManyVariants,
+)
 from app.domains.catalog.events import ProductChanged
 from app.domains.catalog.service.taxonomy import ensure_brands, ensure_category_path
 from app.platform.db import UnitOfWork
@@ -26,9 +32,14 @@ MAX_VARIANTS = 100
 # Shopify's limit: a variant is named by at most three options (Color, Size, Material)
 MAX_OPTIONS = 3
 MAX_ATTRIBUTES = 50
+# Shopify's limit of media per product
+MAX_IMAGES = 250
 # what Product.attributes may list: its own attributes and every variant's option values
 MAX_FILTER_ENTRIES = MAX_ATTRIBUTES + MAX_VARIANTS * MAX_OPTIONS
 MAX_PRICE = Decimal("999999999.99")
+# Shopify's limit for titles and handles: they end up in URLs, page titles and feeds
+MAX_NAME_LENGTH = 255
+MAX_WEIGHT_GRAMS = Decimal("999999999.999")  # what the weight column holds
 _HANDLE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _GRAM = Decimal("0.001")
 
@@ -50,6 +61,9 @@ class VariantDraft:
     title: str | None = None
     # the VARIANT_FIELDS the source named; None: all of them
     given: frozenset[str] | None = None
+    # a stored variant changed in place, written whole (the API names variants by id, so a
+    # new SKU keeps the variant); None: matched by SKU, or by options without one
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,8 @@ class ImageDraft:
     alt: str | None = None
     width: int | None = None
     height: int | None = None
+    # a stored image kept (its id survives a reorder); None: a new image
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,9 @@ class ProductDraft:
     images: tuple[ImageDraft, ...] = ()
     attributes: tuple[tuple[str, str], ...] = field(default=())
     status: str = "ACTIVE"
+    # an existing category by id (the API's way), instead of a title path created as needed
+    # (the importer's); it must exist
+    category_id: int | None = None
     # the PRODUCT_FIELDS the source named; None: all of them (a whole product). Fields left
     # out keep their stored value (or the default, for a new product)
     given: frozenset[str] | None = None
@@ -89,6 +108,10 @@ def validate_draft(d: ProductDraft) -> None:
     """The catalog's rules for a product: raise InvalidProductData naming the field."""
     if not d.title.strip():
         raise InvalidProductData("title cannot be empty", "title")
+    if len(d.title) > MAX_NAME_LENGTH:
+        raise InvalidProductData(f"title has more than {MAX_NAME_LENGTH} characters", "title")
+    if len(d.handle) > MAX_NAME_LENGTH:
+        raise InvalidProductData(f"handle has more than {MAX_NAME_LENGTH} characters", "handle")
     if not _HANDLE.match(d.handle):
         raise InvalidProductData(
             f"handle {d.handle!r} must be lowercase letters, digits and single dashes", "handle"
@@ -98,7 +121,7 @@ def validate_draft(d: ProductDraft) -> None:
     if not d.variants:
         raise InvalidProductData("a product needs at least one variant", "variants")
     if len(d.variants) > MAX_VARIANTS:
-        raise InvalidProductData(f"a product has at most {MAX_VARIANTS} variants", "variants")
+        raise TooManyVariants(f"a product has at most {MAX_VARIANTS} variants", "variants")
     if len(set(d.attributes)) > MAX_ATTRIBUTES:
         raise InvalidProductData(f"a product has at most {MAX_ATTRIBUTES} attributes", "attributes")
     seen: set[str] = set()
@@ -108,9 +131,7 @@ def validate_draft(d: ProductDraft) -> None:
         if len({name for name, _ in v.options}) != len(v.options):
             raise InvalidProductData("an option is named twice", f"{where}.options")
         if len(v.options) > MAX_OPTIONS:
-            raise InvalidProductData(
-                f"a variant has at most {MAX_OPTIONS} options", f"{where}.options"
-            )
+            raise TooManyOptions(f"a variant has at most {MAX_OPTIONS} options", f"{where}.options")
         if v.sku is not None:
             if not v.sku.strip():
                 raise InvalidProductData(
@@ -137,8 +158,13 @@ def validate_draft(d: ProductDraft) -> None:
             raise InvalidProductData(
                 "compareAtPrice must not be below price", f"{where}.compareAtPrice"
             )
-        if v.weight_grams < 0:
-            raise InvalidProductData("weight cannot be negative", f"{where}.weight")
+        weight = Decimal(v.weight_grams)
+        if not weight.is_finite() or not 0 <= weight <= MAX_WEIGHT_GRAMS:
+            raise InvalidProductData(
+                f"weight must be between 0 and {MAX_WEIGHT_GRAMS} grams", f"{where}.weight"
+            )
+    if len(d.images) > MAX_IMAGES:
+        raise InvalidProductData(f"a product has at most {MAX_IMAGES} images", "images")
     for i, img in enumerate(d.images):
         if not img.url.startswith(("https://", "http://", "/")):
             raise InvalidProductData("image URL must be http(s) or a path", f"images[{i}].url")
@@ -203,6 +229,7 @@ async def upsert_products(
     for d in drafts:
         if d.category_path and d.names("category") and d.category_path not in categories:
             categories[d.category_path] = await ensure_category_path(uow, d.category_path)
+    await _check_categories_exist(uow, {d.category_id for d in drafts if d.names("category")})
 
     ids: dict[str, int] = {}
     created: dict[str, bool] = {}
@@ -263,11 +290,25 @@ def _product_row(
         "tags": list(d.tags),
         "brand_id": brands.get(vendor) if vendor and d.names("brand") else None,
         "vendor": vendor,
-        "category_id": categories.get(d.category_path) if d.category_path else None,
+        "category_id": d.category_id
+        if d.category_id is not None
+        else categories.get(d.category_path)
+        if d.category_path
+        else None,
         "status": d.status,
         "min_price": min(x.price for x in d.variants),
         "max_price": max(x.price for x in d.variants),
     }
+
+
+async def _check_categories_exist(uow: UnitOfWork, ids: set[int | None]) -> None:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return
+    c = m.categories.c
+    found = set((await uow.session.execute(sa.select(c.id).where(c.id.in_(wanted)))).scalars())
+    if wanted - found:
+        raise NotFound("the category does not exist", "categoryId")
 
 
 def _options_json(options: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
@@ -278,13 +319,18 @@ async def _write_variants(
     uow: UnitOfWork, drafts: Sequence[ProductDraft], ids: dict[str, int]
 ) -> None:
     """The listed variants become the product's variants: kept ones updated (only the
-    fields named), new ones inserted, the rest removed."""
+    fields named; a variant with an id whole), new ones inserted, the rest removed."""
     s = uow.session
     v = m.variants
     product_ids = [ids[d.handle] for d in drafts]
-    listed_skus = {x.sku for d in drafts for x in d.variants if x.sku is not None}
+    listed_ids = {x.id for d in drafts for x in d.variants if x.id is not None}
+    by_key = [x for d in drafts for x in d.variants if x.id is None]
+    listed_skus = {x.sku for x in by_key if x.sku is not None}
     listed_keys = {
-        (ids[d.handle], tuple(x.options)) for d in drafts for x in d.variants if x.sku is None
+        (ids[d.handle], tuple(x.options))
+        for d in drafts
+        for x in d.variants
+        if x.sku is None and x.id is None
     }
     current = await s.execute(
         sa.select(v.c.id, v.c.product_id, v.c.sku, v.c.options).where(
@@ -294,7 +340,8 @@ async def _write_variants(
     gone = [
         r.id
         for r in current
-        if not (
+        if r.id not in listed_ids
+        and not (
             r.sku in listed_skus
             if r.sku is not None
             else (r.product_id, tuple((o["name"], o["value"]) for o in r.options)) in listed_keys
@@ -317,6 +364,19 @@ async def _write_variants(
         for d in drafts
         for i, x in enumerate(d.variants)
     ]  # fmt: skip
+    by_id = [(x, r) for x, r in rows if x.id is not None]
+    if by_id:  # before the upserts: a SKU an id'd variant gives up may go to a new variant
+        cols = ("sku", "title", "options", "price", "compare_at_price", "weight_grams", "position")
+        await s.execute(
+            sa.update(v)
+            .where(v.c.id == sa.bindparam("b_id"), v.c.product_id == sa.bindparam("b_product"))
+            .values({c: sa.bindparam(f"b_{c}") for c in cols}),
+            [
+                {"b_id": x.id, "b_product": r["product_id"], **{f"b_{c}": r[c] for c in cols}}
+                for x, r in by_id
+            ],
+        )
+    rows = [(x, r) for x, r in rows if x.id is None]
     for group in _grouped(rows, lambda xr: (xr[0].sku is None, xr[0].given)):
         x0 = group[0][0]
         named = x0.given if x0.given is not None else VARIANT_FIELDS
@@ -342,21 +402,39 @@ async def _write_variants(
 async def _write_images(
     uow: UnitOfWork, drafts: Sequence[ProductDraft], ids: dict[str, int]
 ) -> None:
-    """Images are replaced whole, for the products whose draft names them."""
+    """The listed images become the product's images, for the products whose draft names
+    them: those with an id kept (and moved), the others inserted, the rest removed."""
     if not drafts:
         return
     s = uow.session
+    img = m.images
+    kept = [i.id for d in drafts for i in d.images if i.id is not None]
     await s.execute(
-        sa.delete(m.images).where(m.images.c.product_id.in_([ids[d.handle] for d in drafts]))
+        sa.delete(img).where(
+            img.c.product_id.in_([ids[d.handle] for d in drafts]), img.c.id.not_in(kept)
+        )
     )
     image_rows = [
-        {"product_id": ids[d.handle], "url": i.url, "alt": _blank_to_none(i.alt),
+        {"id": i.id, "product_id": ids[d.handle], "url": i.url, "alt": _blank_to_none(i.alt),
          "position": n, "width": i.width, "height": i.height}
         for d in drafts
         for n, i in enumerate(d.images)
     ]  # fmt: skip
-    if image_rows:
-        await s.execute(m.images.insert(), image_rows)
+    if kept:
+        await s.execute(
+            sa.update(img)
+            .where(img.c.id == sa.bindparam("b_id"), img.c.product_id == sa.bindparam("b_pid"))
+            .values(alt=sa.bindparam("b_alt"), position=sa.bindparam("b_position")),
+            [
+                {"b_id": r["id"], "b_pid": r["product_id"], "b_alt": r["alt"],
+                 "b_position": r["position"]}
+                for r in image_rows
+                if r["id"] is not None
+            ],
+        )  # fmt: skip
+    new = [{k: val for k, val in r.items() if k != "id"} for r in image_rows if r["id"] is None]
+    if new:
+        await s.execute(img.insert(), new)
 
 
 async def _write_attributes(
