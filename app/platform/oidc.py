@@ -224,9 +224,6 @@ class OidcClient:
             )
         except jwt.PyJWTError as exc:
             raise OidcError(TOKEN_INVALID, f"the ID token is not valid: {exc}") from exc
-        token_nonce = claims.get("nonce")
-        if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce, nonce):
-            raise OidcError(TOKEN_INVALID, "the ID token's nonce does not match this sign-in")
         aud = claims["aud"]
         azp = claims.get("azp")
         if (isinstance(aud, list) and len(aud) > 1 and azp is None) or (
@@ -235,6 +232,9 @@ class OidcClient:
             raise OidcError(TOKEN_INVALID, "the ID token was issued to another party")
         if not isinstance(claims["sub"], str) or not claims["sub"]:
             raise OidcError(TOKEN_INVALID, "the ID token has no subject")
+        token_nonce = claims.get("nonce")
+        if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce, nonce):
+            raise OidcError(TOKEN_INVALID, "the ID token's nonce does not match this sign-in")
         return claims
 
     # ------------------------------------------------------------------ state

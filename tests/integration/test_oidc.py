@@ -83,17 +83,31 @@ async def realm(services) -> AsyncIterator[Realm]:
         ) from exc
     representation = json.loads(REALM_FIXTURE.read_text())
     representation["realm"] = f"emporium-t{services.run_id}"
-    # a second client, for ID tokens issued to someone else than us
-    representation["clients"].append(
-        {
-            "clientId": "other-shop",
+    # two more clients, for ID tokens issued to someone else than us: one for itself,
+    # one (a partner) that lists us among its audiences
+    for client_id, audience in (("other-shop", None), ("partner-shop", CLIENT_ID)):
+        client: dict[str, Any] = {
+            "clientId": client_id,
             "enabled": True,
             "publicClient": False,
             "secret": "other-secret",
             "standardFlowEnabled": False,
             "directAccessGrantsEnabled": True,
         }
-    )
+        if audience:
+            client["protocolMappers"] = [
+                {
+                    "name": "audience",
+                    "protocol": "openid-connect",
+                    "protocolMapper": "oidc-audience-mapper",
+                    "config": {
+                        "included.client.audience": audience,
+                        "id.token.claim": "true",
+                        "access.token.claim": "true",
+                    },
+                }
+            ]
+        representation["clients"].append(client)
     r = Realm(base=base, name="")
     async with httpx.AsyncClient(timeout=60) as http:
         token = await http.post(
@@ -330,14 +344,14 @@ async def test_tampered_and_foreign_id_tokens_are_refused(realm, redis, traffic)
     assert "nonce" in err.value.message
 
 
-async def test_an_id_token_issued_to_another_client_is_refused(realm, redis, traffic):
-    # genuinely signed by the provider, for another client of the same realm
+async def foreign_id_token(realm: Realm, client_id: str) -> str:
+    """An ID token genuinely signed by the provider, for another client of the realm."""
     async with httpx.AsyncClient(timeout=30) as http:
         resp = await http.post(
             f"{realm.issuer}/protocol/openid-connect/token",
             data={
                 "grant_type": "password",
-                "client_id": "other-shop",
+                "client_id": client_id,
                 "client_secret": "other-secret",
                 "username": VERIFIED[0],
                 "password": VERIFIED[1],
@@ -345,12 +359,24 @@ async def test_an_id_token_issued_to_another_client_is_refused(realm, redis, tra
             },
         )
         resp.raise_for_status()
-    foreign = resp.json()["id_token"]
+    return resp.json()["id_token"]
+
+
+async def test_an_id_token_issued_to_another_client_is_refused(realm, redis, traffic):
     client = make_client(realm, redis, traffic)
     with pytest.raises(OidcError) as err:
-        await client.verify_id_token(foreign, nonce="")
+        await client.verify_id_token(await foreign_id_token(realm, "other-shop"), nonce="")
     assert err.value.code == "OIDC_TOKEN_INVALID"
     assert "audience" in err.value.message.lower()
+
+    # we are among its audiences, but it was issued to (azp) the partner
+    partners = await foreign_id_token(realm, "partner-shop")
+    claims = jwt.decode(partners, options={"verify_signature": False})
+    assert CLIENT_ID in claims["aud"] and claims["azp"] == "partner-shop"
+    with pytest.raises(OidcError) as err:
+        await client.verify_id_token(partners, nonce="")
+    assert err.value.code == "OIDC_TOKEN_INVALID"
+    assert "another party" in err.value.message
 
 
 async def test_the_key_set_is_refetched_when_the_provider_rotates_its_key(realm, redis, traffic):
