@@ -80,8 +80,8 @@ STRIPE_MOCK_VERSION=v0.203.0   # needs Go >= 1.22
 
 # Keycloak: a real OpenID Connect provider for the sign-in tests, run in dev
 # mode (its own H2 database, plain HTTP on 127.0.0.1).  25.0.x is the newest
-# line that runs on Debian's JDK 17 (26 deprecates 17 and later releases need
-# 21).  The realm "emporium" is imported from the repo's fixture at first
+# line that fully supports Debian's JDK 17: 26 deprecates 17 for Java 21,
+# which Debian 12 does not package.  The realm "emporium" is imported from the repo's fixture at first
 # start; admin console user emporium / emporium (realm master).  Keycloak lets
 # a redirect URI registered on a loopback host match any port (RFC 8252), so
 # the fixture's http://127.0.0.1/* covers every test server's callback.
