@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 import httpx
 import jwt
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.platform.settings import ConfigError, Settings
 
@@ -37,7 +38,8 @@ STATE_INVALID = "OIDC_STATE_INVALID"  # unknown, expired or already used state
 CODE_INVALID = "OIDC_CODE_INVALID"  # the provider refused the code (wrong, expired, replayed)
 TOKEN_INVALID = "OIDC_TOKEN_INVALID"  # the ID token failed verification
 EMAIL_UNVERIFIED = "OIDC_EMAIL_UNVERIFIED"  # no e-mail, or one the provider has not verified
-PROVIDER_UNAVAILABLE = "OIDC_PROVIDER_UNAVAILABLE"  # unreachable, misbehaving or misconfigured
+# the provider is unreachable, misbehaving or misconfigured (or Redis is down): try later
+PROVIDER_UNAVAILABLE = "OIDC_PROVIDER_UNAVAILABLE"
 
 # Asymmetric algorithms only: "none" and the HMAC family (keyed with the client secret,
 # which the provider cannot keep from us) never prove the provider signed the token.
@@ -147,11 +149,10 @@ class OidcClient:
         if self._own_http:
             await self._http.aclose()
 
-    async def start(self, redirect_uri: str | None = None) -> tuple[str, str]:
+    async def start(self) -> tuple[str, str]:
         """Begin a sign-in: the provider's authorization URL to send the browser to, and
-        its `state`. The provider only redirects to the redirect URIs registered for the
-        client, which is what makes `redirect_uri` safe to pass through."""
-        redirect_uri = redirect_uri or self.config.redirect_uri
+        its `state`, which comes back with the code on the redirect URI."""
+        redirect_uri = self.config.redirect_uri
         discovery = await self._discovery_document()
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
@@ -167,7 +168,7 @@ class OidcClient:
             await self._redis.set(
                 _state_key(state), json.dumps(record), ex=self.config.state_ttl, nx=True
             )
-        except Exception as exc:  # a redis error of any kind: the sign-in cannot be kept
+        except (RedisError, OSError) as exc:
             raise OidcError(PROVIDER_UNAVAILABLE, "cannot start the sign-in now") from exc
         params = {
             "response_type": "code",
@@ -242,7 +243,7 @@ class OidcClient:
         try:
             # GETDEL: two concurrent completions of one state cannot both get it
             raw = await self._redis.getdel(_state_key(state))
-        except Exception as exc:
+        except (RedisError, OSError) as exc:
             raise OidcError(PROVIDER_UNAVAILABLE, "cannot complete the sign-in now") from exc
         if raw is None:
             raise OidcError(STATE_INVALID, "this sign-in is unknown or has expired")

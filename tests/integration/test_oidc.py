@@ -464,3 +464,20 @@ async def test_the_realm_services_sh_imports_is_a_working_provider(redis, traffi
     url, state = await client.start()
     code, _ = await log_in(url, *VERIFIED[:2])
     assert (await client.complete(code, state)).email == "verified@example.com"
+
+
+async def test_sign_in_is_unavailable_while_redis_is_unreachable(realm, traffic):
+    with socket.socket() as s:  # nothing listens there: a Redis that is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=2)
+    try:
+        client = make_client(realm, down, traffic)
+        with pytest.raises(OidcError) as err:
+            await client.start()
+        assert err.value.code == "OIDC_PROVIDER_UNAVAILABLE"
+        with pytest.raises(OidcError) as err:
+            await client.complete("some-code", "some-state")
+        assert err.value.code == "OIDC_PROVIDER_UNAVAILABLE"
+    finally:
+        await down.aclose()
