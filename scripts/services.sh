@@ -27,6 +27,7 @@
 #                           private epmd 54369: none of them the defaults)
 #   Elasticsearch   59200  (HTTP), 59300 (transport)
 #   stripe-mock     12111  (HTTP), 12112 (HTTPS)
+#   Keycloak        58080  (HTTP; OpenID Connect provider), 58090 (management)
 #
 # Credentials: emporium / emporium everywhere.  The Postgres role is a
 # superuser with CREATEDB so tests can create a database per run; the RabbitMQ
@@ -61,6 +62,8 @@ ES_HTTP_PORT=$((59200 + OFF))
 ES_TRANSPORT_PORT=$((59300 + OFF))
 STRIPE_HTTP_PORT=$((12111 + OFF))
 STRIPE_HTTPS_PORT=$((12112 + OFF))
+KC_HTTP_PORT=$((58080 + OFF))
+KC_MGMT_PORT=$((58090 + OFF))
 
 # Elasticsearch: the integ-test-zip distribution is the only one published on
 # Maven Central.  8.19.x is the newest line that runs on Debian's JDK 17
@@ -82,12 +85,26 @@ ES_USER=emporium-es
 
 STRIPE_MOCK_VERSION=v0.203.0   # needs Go >= 1.22 (Debian 12 has 1.19; its backports have newer)
 
+# Keycloak: a real OpenID Connect provider for the sign-in tests, run in dev
+# mode (its own H2 database, plain HTTP on 127.0.0.1).  25.0.x is the newest
+# line that fully supports Debian's JDK 17: 26 deprecates 17 for Java 21,
+# which Debian 12 does not package.  The realm "emporium" is imported from the repo's fixture at first
+# start; admin console user emporium / emporium (realm master).  Keycloak lets
+# a redirect URI registered on a loopback host match any port (RFC 8252), so
+# the fixture's http://127.0.0.1/* covers every test server's callback.
+KC_VERSION=25.0.6
+KC_ARTIFACT=org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip
+KC_HEAP=${EMPORIUM_KC_HEAP:-512m}
+KC_USER=emporium-kc
+KC_REALM_FIXTURE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/keycloak/emporium-realm.json
+
 PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin
 
 # Seconds to wait for each service to become ready before giving up.
-T_PG=60 T_REDIS=20 T_RABBIT=120 T_ES=240 T_STRIPE=60
-T_APT=1800 T_FETCH_ES=600 T_FETCH_STRIPE=900
+T_PG=60 T_REDIS=20 T_RABBIT=120 T_ES=240 T_STRIPE=60 T_KC=300
+T_APT=1800 T_FETCH_ES=600 T_FETCH_STRIPE=900 T_FETCH_KC=600
+
 
 PG_DATA=$STATE_DIR/postgres/data
 PG_SOCK=$STATE_DIR/postgres/run
@@ -102,6 +119,11 @@ ES_LOG=$LOG_DIR/elasticsearch/emporium.log
 ES_STDOUT=$LOG_DIR/elasticsearch/launcher.log
 STRIPE_BIN=$STATE_DIR/bin/stripe-mock-$STRIPE_MOCK_VERSION/stripe-mock
 STRIPE_LOG=$LOG_DIR/stripe-mock/stripe-mock.log
+KC_DIR=$STATE_DIR/keycloak
+KC_HOME=$KC_DIR/keycloak-$KC_VERSION
+KC_PIDFILE=$KC_DIR/keycloak.pid
+KC_LOG=$LOG_DIR/keycloak/keycloak.log
+KC_ISSUER=http://$HOST:$KC_HTTP_PORT/realms/emporium
 
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 # Debian's versioned Go packages (golang-1.NN-go, from bookworm-backports) install
@@ -184,6 +206,13 @@ redis_ours() { owns_port "$STATE_DIR/redis/redis.pid" "$REDIS_PORT" && redis_up;
 rabbit_ours() { owns_port "$RABBIT_HOME/rabbitmq.pid" "$AMQP_PORT" && rabbit_up; }
 es_ours() { owns_port "$STATE_DIR/elasticsearch/es.pid" "$ES_HTTP_PORT" && es_up; }
 stripe_ours() { owns_port "$STRIPE_PIDFILE" "$STRIPE_HTTP_PORT" && stripe_up; }
+
+# Ready once the imported realm serves its discovery document.
+kc_up() {
+  timeout 5 curl -fsS "$KC_ISSUER/.well-known/openid-configuration" 2>/dev/null |
+    grep -Fq "\"issuer\":\"$KC_ISSUER\""
+}
+kc_ours() { owns_port "$KC_PIDFILE" "$KC_HTTP_PORT" && kc_up; }
 
 stripe_up() {
   [ "$(timeout 5 curl -s -o /dev/null -w '%{http_code}' \
@@ -366,7 +395,7 @@ kill_tree() {
 }
 cleanup() {
   local p
-  for p in $FETCH_ES_PID $FETCH_STRIPE_PID; do kill_tree "$p"; done
+  for p in $FETCH_ES_PID $FETCH_STRIPE_PID $FETCH_KC_PID; do kill_tree "$p"; done
 }
 
 ensure_dirs() {
@@ -723,6 +752,118 @@ stop_stripe() {
   fi
 }
 
+# ---------------------------------------------------------------- keycloak
+kc_installed() { [ -x "$KC_HOME/bin/kc.sh" ]; }
+
+# Runs in the background: download and unpack Keycloak (its own temporary
+# directory: the Elasticsearch download may run at the same time).
+fetch_kc() {
+  local dl=$STATE_DIR/downloads tmp
+  mkdir -p "$dl"
+  local zip=$dl/keycloak-quarkus-dist-$KC_VERSION.zip
+  if [ ! -s "$zip" ]; then
+    rm -rf "$dl/keycloak.tmp"
+    JAVA_HOME=$(java17_home) timeout "$T_FETCH_KC" mvn -q -B \
+      dependency:copy -Dartifact="$KC_ARTIFACT" -DoutputDirectory="$dl/keycloak.tmp" || return 1
+    mv "$dl/keycloak.tmp/keycloak-quarkus-dist-$KC_VERSION.zip" "$zip"
+    rmdir "$dl/keycloak.tmp" 2>/dev/null || true
+  fi
+  tmp=$(mktemp -d "$KC_DIR/unpack.XXXXXX")
+  unzip -q "$zip" -d "$tmp" || return 1
+  rm -rf "$KC_HOME"
+  mv "$tmp/keycloak-$KC_VERSION" "$KC_HOME"
+  rmdir "$tmp"
+}
+
+FETCH_KC_PID=''
+start_kc_fetch() {
+  mkdir -p "$KC_DIR" "$LOG_DIR/keycloak"
+  if [ -z "$FETCH_KC_PID" ] && ! kc_installed && command -v mvn >/dev/null && java17_home >/dev/null; then
+    say "keycloak: fetching $KC_ARTIFACT (log: $LOG_DIR/keycloak/fetch.log)"
+    fetch_kc >"$LOG_DIR/keycloak/fetch.log" 2>&1 9>&- &
+    FETCH_KC_PID=$!
+  fi
+}
+
+kc_pid_alive() {
+  local pid
+  pid=$(cat "$KC_PIDFILE" 2>/dev/null) || return 1
+  [ -n "$pid" ] && grep -qs io.quarkus "/proc/$pid/cmdline"
+}
+
+KC_LAUNCH_PID='' KC_STARTED=''
+launch_kc() {
+  if kc_ours; then
+    say "keycloak: already running on $HOST:$KC_HTTP_PORT"
+    return
+  fi
+  if [ -n "$FETCH_KC_PID" ]; then
+    wait "$FETCH_KC_PID" || fail keycloak "$LOG_DIR/keycloak/fetch.log" "download of $KC_ARTIFACT failed"
+    FETCH_KC_PID=
+    say "keycloak: fetched $KC_VERSION"
+  fi
+  kc_installed || fail keycloak "$LOG_DIR/keycloak/fetch.log" "is not installed"
+  local java_home
+  java_home=$(java17_home) || die "FAILED: keycloak needs JDK 17 (/usr/lib/jvm/java-17-openjdk-*)"
+  id -u "$KC_USER" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir "$KC_DIR" --shell /usr/sbin/nologin "$KC_USER"
+  [ -s "$KC_REALM_FIXTURE" ] || die "FAILED: keycloak: realm fixture $KC_REALM_FIXTURE is missing"
+  # The realm is imported only when absent: a changed fixture starts from a
+  # fresh dev database (data/h2) so that it is imported again.
+  local sum
+  sum=$(sha256sum <"$KC_REALM_FIXTURE" | cut -d' ' -f1)
+  mkdir -p "$KC_HOME/data/import"
+  if [ "$(cat "$KC_HOME/data/.realm-sha256" 2>/dev/null)" != "$sum" ]; then
+    rm -rf "$KC_HOME/data/h2"
+    cp "$KC_REALM_FIXTURE" "$KC_HOME/data/import/emporium-realm.json"
+    echo "$sum" >"$KC_HOME/data/.realm-sha256"
+  fi
+  chown -R "$KC_USER:" "$KC_DIR" "$LOG_DIR/keycloak"
+  if kc_pid_alive && [ -z "$(listener_pid "$KC_HTTP_PORT")" ]; then
+    say "keycloak: still starting (pid $(cat "$KC_PIDFILE")), waiting"
+    KC_LAUNCH_PID=$(cat "$KC_PIDFILE")
+    return
+  fi
+  need_free_port keycloak "$KC_HTTP_PORT"
+  need_free_port "keycloak (management)" "$KC_MGMT_PORT"
+  # setpriv execs, and so does kc.sh (after its build step): $! is the server.
+  # --hostname pins the issuer, whichever name a client uses to reach it.
+  (cd "$KC_DIR" && exec setsid setpriv --reuid="$KC_USER" --regid="$(id -g "$KC_USER")" \
+      --clear-groups env HOME="$KC_DIR" JAVA_HOME="$java_home" \
+      JAVA_OPTS_KC_HEAP="-Xms64m -Xmx$KC_HEAP" \
+      KEYCLOAK_ADMIN=emporium KEYCLOAK_ADMIN_PASSWORD=emporium \
+      "$KC_HOME/bin/kc.sh" start-dev --import-realm \
+      --http-host="$HOST" --http-port="$KC_HTTP_PORT" \
+      --http-management-port="$KC_MGMT_PORT" \
+      --hostname="http://$HOST:$KC_HTTP_PORT") >>"$KC_LOG" 2>&1 </dev/null 9>&- &
+  KC_LAUNCH_PID=$!
+  echo "$KC_LAUNCH_PID" >"$KC_PIDFILE"
+  KC_STARTED=1
+}
+
+finish_kc() {
+  [ -n "$KC_LAUNCH_PID" ] || kc_ours || return 0
+  wait_for keycloak kc_up "$T_KC" "$KC_LOG" "$KC_LAUNCH_PID"
+  if [ -n "$KC_STARTED" ]; then
+    say "keycloak: started Keycloak $KC_VERSION (JDK 17, heap $KC_HEAP) on $HOST:$KC_HTTP_PORT, issuer $KC_ISSUER (log $KC_LOG)"
+  fi
+}
+
+stop_kc() {
+  if kc_pid_alive; then
+    local pid
+    pid=$(cat "$KC_PIDFILE")
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 60))
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$KC_PIDFILE"
+    say "keycloak: stopped"
+  else
+    say "keycloak: not running"
+  fi
+}
+
 # ---------------------------------------------------------------- commands
 # One `up`/`down` at a time per state dir.  Everything long-lived is started
 # with fd 9 closed, or the daemons would hold this lock forever.
@@ -742,11 +883,13 @@ cmd_up() {
   trap cleanup EXIT
   # Downloads run alongside apt-get when their tools are already there.
   start_fetches
+  start_kc_fetch
   local pkgs
   pkgs=$(missing_packages)
   if [ -n "$pkgs" ]; then
     apt_install
     start_fetches
+    start_kc_fetch
   fi
   ensure_users
   if ! stripe_installed && [ -z "$FETCH_STRIPE_PID" ]; then
@@ -757,11 +900,13 @@ cmd_up() {
   # Slow starters first, so they boot while the rest is set up.
   launch_rabbitmq
   if es_ours; then say "elasticsearch: already running on $HOST:$ES_HTTP_PORT"; else launch_es; fi
+  launch_kc
   start_postgres
   start_redis
   finish_rabbitmq
   start_stripe
   finish_es
+  finish_kc
   trap - EXIT
   say "all services up ($((SECONDS - t0))s); state in $STATE_DIR; use: eval \"\$(scripts/services.sh env)\""
 }
@@ -770,6 +915,7 @@ cmd_down() {
   [ "$(id -u)" -eq 0 ] || die "down must run as root"
   [ -d "$STATE_DIR" ] || { say "nothing to stop: $STATE_DIR does not exist"; return; }
   lock
+  stop_kc
   stop_stripe
   stop_es
   stop_rabbitmq
@@ -793,6 +939,7 @@ cmd_status() {
   row rabbitmq rabbit_up "$HOST:$AMQP_PORT"
   row elasticsearch es_up "$HOST:$ES_HTTP_PORT"
   row stripe-mock stripe_up "$HOST:$STRIPE_HTTP_PORT (https $STRIPE_HTTPS_PORT)"
+  row keycloak kc_up "$HOST:$KC_HTTP_PORT (issuer $KC_ISSUER)"
   return "$bad"
 }
 
@@ -804,6 +951,7 @@ export REDIS_URL=redis://$HOST:$REDIS_PORT/0
 export BROKER_URL=amqp://emporium:emporium@$HOST:$AMQP_PORT/
 export SEARCH_URL=http://$HOST:$ES_HTTP_PORT
 export STRIPE_API_BASE=http://$HOST:$STRIPE_HTTP_PORT
+export OIDC_TEST_ISSUER=$KC_ISSUER
 EOF
 }
 

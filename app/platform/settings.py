@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     public_url: str = ""
     # the image store (originals and resized copies); default: `<DATA_DIR>/images`
     image_dir: Path | None = None
+    # sign-in with an external OpenID Connect provider (app/platform/oidc.py); off when
+    # OIDC_ISSUER is empty. The redirect URI must be registered with the provider.
+    oidc_issuer: str = Field(default="")
+    oidc_client_id: str = Field(default="")
+    oidc_client_secret: str = Field(default="", repr=False)
+    oidc_redirect_uri: str = Field(default="")
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
