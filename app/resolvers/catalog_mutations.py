@@ -54,7 +54,7 @@ async def _attempt(
         return Outcome(errors=user_errors(exc, prefix, rename)[:MAX_USER_ERRORS])
     # this request's loaders may hold what the change replaced (an earlier mutation in the
     # same document read it): the payload loads afresh
-    ctx.__dict__.pop("catalog", None)
+    ctx.forget_loaded()
     return Outcome(value)
 
 

@@ -27,3 +27,7 @@ class Context:
     @cached_property
     def catalog(self) -> CatalogLoaders:
         return CatalogLoaders(self.runtime.db)
+
+    def forget_loaded(self) -> None:
+        """Drop what this request's loaders hold: after a write, reads load afresh."""
+        self.__dict__.pop("catalog", None)
