@@ -1,4 +1,4 @@
-"""The one GraphQL schema: types from every area merged into Query (Mutation, Subscription later)."""
+"""The one GraphQL schema: types from every area merged into Query and Mutation."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
+from app.schema.customers import CustomerQuery
 from app.schema.guards import GuardExtension, Guards, Limits
-from app.schema.query import Query
+from app.schema.mutation import Mutation
+from app.schema.query import Query as CatalogQuery
+from app.schema.staff import StaffQuery
+
+Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery))
 
 
 class Schema(strawberry.Schema):
@@ -27,6 +33,7 @@ def build_schema(limits: Limits | None = None) -> Schema:
     guards = Guards(limits or Limits())
     schema = Schema(
         query=Query,
+        mutation=Mutation,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
         extensions=[lambda: GuardExtension(guards)],

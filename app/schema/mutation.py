@@ -1,0 +1,10 @@
+"""The root Mutation: one class per area, merged. A new area adds its class to the tuple."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from app.schema.customers import CustomerMutation
+from app.schema.staff import StaffMutation
+
+Mutation = merge_types("Mutation", (CustomerMutation, StaffMutation))
