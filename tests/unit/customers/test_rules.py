@@ -1,0 +1,47 @@
+"""E-mail normalisation, password bounds, the CountryCode list."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domains.customers import COUNTRY_CODES, InvalidInput, normalise_email
+from app.domains.customers.errors import PasswordTooLong, PasswordTooShort
+from app.domains.customers.passwords import check_new, hash_password, verify
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("  Ada@Example.COM ", "Ada@example.com"),
+        ("a.b+tag@sub.Example.org", "a.b+tag@sub.example.org"),
+    ],
+)
+def test_emails_are_trimmed_with_the_domain_lowercased(raw, normal):
+    assert normalise_email(raw) == normal
+
+
+@pytest.mark.parametrize("bad", ["", "plain", "a@b", "a b@c.d", "a@@b.c", "x" * 250 + "@b.co"])
+def test_impossible_emails_are_refused(bad):
+    with pytest.raises(InvalidInput):
+        normalise_email(bad)
+
+
+def test_password_bounds():
+    with pytest.raises(PasswordTooShort):
+        check_new("1234567")
+    with pytest.raises(PasswordTooLong):
+        check_new("x" * 257)
+    check_new("12345678")
+
+
+async def test_passwords_are_argon2id_and_an_unknown_account_never_verifies():
+    h = await hash_password("correct horse battery")
+    assert h.startswith("$argon2id$")
+    assert await verify(h, "correct horse battery")
+    assert not await verify(h, "wrong")
+    assert not await verify(None, "not anybody's password")  # the dummy's own password
+
+
+def test_country_codes_are_the_249_assigned_alpha_2_codes():
+    assert len(COUNTRY_CODES) == len(set(COUNTRY_CODES)) == 249
+    assert {"US", "FR", "JP", "GB", "XK"} & set(COUNTRY_CODES) == {"US", "FR", "JP", "GB"}
