@@ -94,6 +94,8 @@ async def test_sign_out_ends_the_session_and_only_it(api: ApiClient):
     renew = (await api.query(RENEW, {"t": a.refresh_token})).data["customerAccessTokenRenew"]
     assert renew["customerUserErrors"][0]["code"] == "TOKEN_INVALID"
     assert (await as_bearer(api, other_access, ME)).data["me"]["id"] == a.id
+    kept = (await api.query(RENEW, {"t": other_refresh})).data["customerAccessTokenRenew"]
+    assert kept["customerUserErrors"] == []
     bad = (await api.query(LOGOUT, {"t": "nonsense"})).data["customerAccessTokenDelete"]
     assert bad["customerUserErrors"] == [{"code": "TOKEN_INVALID"}]
 
