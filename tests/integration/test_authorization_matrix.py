@@ -38,11 +38,12 @@ from tests.integration.customers.helpers import (
     Account,
     as_bearer,
     client_with_ip,
+    no_secrets_in_logs,  # noqa: F401 (fixture)
     sign_up,
     staff_account,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_secrets_in_logs")]
 
 SCHEMA = build_schema()
 VIEWERS = ("anonymous", "customer A", "customer B", "staff without", "staff with")

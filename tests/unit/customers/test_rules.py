@@ -45,3 +45,10 @@ async def test_passwords_are_argon2id_and_an_unknown_account_never_verifies():
 def test_country_codes_are_the_249_assigned_alpha_2_codes():
     assert len(COUNTRY_CODES) == len(set(COUNTRY_CODES)) == 249
     assert {"US", "FR", "JP", "GB", "XK"} & set(COUNTRY_CODES) == {"US", "FR", "JP", "GB"}
+
+
+def test_the_log_check_finds_a_secret_in_a_line():
+    from tests.integration.customers.helpers import leaks
+
+    assert leaks(["emporium INFO token abcdefgh1234 used"], {"abcdefgh1234"})
+    assert not leaks(["emporium INFO nothing here"], {"abcdefgh1234"})
