@@ -19,9 +19,11 @@ from app.resolvers.context import Context
 from app.resolvers.permissions import staff
 from app.schema.common import UserError
 
+_PERMISSIONS: type[enum.Enum] = enum.Enum(  # type: ignore[misc]
+    "StaffPermission", {p: p for p in PERMISSIONS}
+)
 StaffPermission = strawberry.enum(
-    enum.Enum("StaffPermission", {p: p for p in PERMISSIONS}),  # type: ignore[misc]
-    description="What a staff member may do; each staff field names the one it needs.",
+    _PERMISSIONS, description="What a staff member may do; each staff field names the one it needs."
 )
 
 
@@ -181,7 +183,7 @@ class StaffMutation:
         id: strawberry.ID,
         permissions: list[StaffPermission],  # type: ignore[valid-type]
     ) -> StaffMemberPayload:
-        names = [p.value for p in permissions]
+        names = [p.value for p in permissions]  # type: ignore[attr-defined]
         return _member_payload(
             *await resolve.attempt(resolve.update_staff(info.context, id, names))
         )

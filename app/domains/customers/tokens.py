@@ -69,7 +69,7 @@ class KeySet:
         }
         kid, secret = self.keys[0]
         token = jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": kid})
-        return token, datetime.fromtimestamp(claims["exp"], UTC)
+        return token, expires.replace(microsecond=0)
 
     def verify(self, token: str, *, allow_expired: bool = False) -> AccessClaims:
         """The token's claims if a listed key signed it and it has not expired; else
