@@ -52,3 +52,25 @@ def test_the_log_check_finds_a_secret_in_a_line():
 
     assert leaks(["emporium INFO token abcdefgh1234 used"], {"abcdefgh1234"})
     assert not leaks(["emporium INFO nothing here"], {"abcdefgh1234"})
+
+
+async def test_an_unknown_account_costs_a_hash_check_like_a_wrong_password():
+    """No enumeration by timing: with no stored hash a dummy one is checked. Measured
+    against a real check in the same test (medians of 5), with a wide margin: skipping the
+    hash would be ~1000 times faster, not a little."""
+    import statistics
+    import time
+
+    stored = await hash_password("correct horse battery")
+    await verify(None, "warm up the dummy hash")
+
+    async def median(stored_hash: str | None) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert not await verify(stored_hash, "wrong password")
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    known, unknown = await median(stored), await median(None)
+    assert unknown > known / 3, (known, unknown)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.domains.customers import models as m
 from app.domains.customers.entities import IssuedTokens
-from app.domains.customers.errors import BadCredentials, TokenInvalid
+from app.domains.customers.errors import BadCredentials, InvalidInput, TokenInvalid
 from app.domains.customers.events import PasswordResetRequested
 from app.domains.customers.passwords import check_new, hash_password, verify
 from app.domains.customers.service.rules import normalise_email
@@ -97,7 +97,7 @@ async def sign_in(
     counted per account and per IP, and past the limit every attempt is THROTTLED."""
     try:
         email = normalise_email(email)
-    except Exception:
+    except InvalidInput:
         email = email.strip()  # an impossible address is just an unknown account
     await throttle.check(email, ip)
     table = m.customers if kind == "customer" else m.staff
@@ -216,7 +216,7 @@ async def request_reset(uow: UnitOfWork, auth: AuthConfig, email: str) -> None:
     PasswordResetRequested event. An unknown e-mail does nothing and says nothing."""
     try:
         email = normalise_email(email)
-    except Exception:
+    except InvalidInput:
         return
     c = m.customers
     row = (
