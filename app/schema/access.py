@@ -27,4 +27,5 @@ PUBLIC_FIELDS: dict[str, str] = {
     "Mutation.customerReset": "the reset token authorises",
     "Mutation.staffAccessTokenCreate": "staff sign-in (e-mail and password authorise)",
     "Mutation.staffAccessTokenRenew": "the refresh token authorises",
+    "Mutation.staffAccessTokenDelete": "the access token being ended authorises",
 }

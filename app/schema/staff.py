@@ -115,8 +115,15 @@ class StaffMemberPayload:
     user_errors: list[UserError]
 
 
+@strawberry.type
+class StaffAccessTokenDeletePayload:
+    deleted_access_token: str | None
+    user_errors: list[UserError]
+
+
 LIST_BOUNDS: dict[str, int] = {
-    f"{p.__name__}.userErrors": 1 for p in (StaffAccessTokenCreatePayload, StaffMemberPayload)
+    f"{p.__name__}.userErrors": 1
+    for p in (StaffAccessTokenCreatePayload, StaffAccessTokenDeletePayload, StaffMemberPayload)
 }
 
 
@@ -160,6 +167,20 @@ class StaffMutation:
     ) -> StaffAccessTokenCreatePayload:
         return _token_payload(
             *await resolve.attempt(resolve.renew(info.context, "staff", refresh_token))
+        )
+
+    @strawberry.mutation(
+        description="Sign out: ends the session of this access token (its refresh tokens too)."
+    )
+    async def staff_access_token_delete(
+        self, info: Info[Context, None], staff_access_token: str
+    ) -> StaffAccessTokenDeletePayload:
+        sid, errors = await resolve.attempt(
+            resolve.sign_out(info.context, "staff", staff_access_token), "staffAccessToken"
+        )
+        return StaffAccessTokenDeletePayload(
+            deleted_access_token=staff_access_token if sid else None,
+            user_errors=[UserError(**e) for e in errors],
         )
 
     @strawberry.mutation(

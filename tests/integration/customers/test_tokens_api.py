@@ -281,3 +281,17 @@ async def test_staff_invite_gives_a_member_who_can_sign_in(api: ApiClient):
     assert dup.data["staffInvite"]["userErrors"] == [{"field": ["input", "email"], "code": "TAKEN"}]
     r = await api.query(STAFF_SIGN_IN, {"email": email, "password": PASSWORD})
     assert r.data["staffAccessTokenCreate"]["staffAccessToken"]["accessToken"]
+
+
+async def test_staff_sign_out_ends_the_staff_session_and_refuses_a_customer_token(api: ApiClient):
+    assert api.db is not None
+    member = await staff_account(api, api.db, [])
+    customer = await sign_up(api)
+    q = """mutation($t: String!) { staffAccessTokenDelete(staffAccessToken: $t) {
+      deletedAccessToken userErrors { field code } } }"""
+    wrong = (await api.query(q, {"t": customer.access_token})).data["staffAccessTokenDelete"]
+    assert wrong["userErrors"] == [{"field": None, "code": "TOKEN_INVALID"}]
+    assert (await as_bearer(api, customer.access_token, ME)).data["me"]["id"] == customer.id
+    r = (await api.query(q, {"t": member.access_token})).data["staffAccessTokenDelete"]
+    assert r == {"deletedAccessToken": member.access_token, "userErrors": []}
+    assert (await as_bearer(api, member.access_token, "{ staffMe { email } }")).status == 401
