@@ -27,6 +27,7 @@ SECRETS: set[str] = {
     "new password 2",
     "a brand new password",
     "owner password 1",
+    "anything at all",
 }
 
 

@@ -7,6 +7,7 @@ from app.domains.customers.service.accounts import (
     customers_by_ids,
     delete_address,
     set_default_address,
+    sign_in_verified_email,
     update_address,
     update_customer,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "revoke_sessions",
     "set_default_address",
     "sign_in",
+    "sign_in_verified_email",
     "sign_out",
     "staff_by_ids",
     "update_address",

@@ -215,3 +215,35 @@ async def set_default_address(uow: UnitOfWork, customer_id: int, address_id: int
         sa.update(c).where(c.c.id == customer_id).values(default_address_id=address_id)
     )
     await uow.commit()
+
+
+async def sign_in_verified_email(
+    uow: UnitOfWork,
+    auth: AuthConfig,
+    email: str,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> tuple[int, IssuedTokens]:
+    """Tokens for the customer with this e-mail, which an identity provider has verified
+    (OpenID Connect sign-in): the account is linked by e-mail, or created without a
+    password. Only ever call it with an e-mail the provider marked verified."""
+    email = normalise_email(email)
+    c = m.customers
+    values = {"email": email, **_profile({"first_name": first_name, "last_name": last_name})}
+    created = (
+        await uow.session.execute(
+            insert(c).values(**values).on_conflict_do_nothing().returning(c.c.id)
+        )
+    ).first()
+    if created is not None:
+        uow.emit(CustomerCreated(customer_id=created.id, email=email, accepts_marketing=False))
+        customer_id = created.id
+    else:
+        customer_id = (
+            await uow.session.execute(
+                sa.select(c.c.id).where(sa.func.lower(c.c.email) == email.lower())
+            )
+        ).scalar_one()
+    tokens = await open_session(uow, auth, "customer", customer_id)
+    await uow.commit()
+    return customer_id, tokens
