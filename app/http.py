@@ -311,7 +311,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: Any) -> None:
         payload = message.get("payload") or {}
         auth = payload.get("Authorization", payload.get("authorization"))
-        token = bearer_token(auth) if auth is not None else payload.get("authToken")
+        # in the payload any Authorization is meant for us: one that is not "Bearer <token>"
+        # is refused like a bad token
+        token = (bearer_token(auth) or "") if auth is not None else payload.get("authToken")
         if token is None:  # a non-browser client may have sent the header on the upgrade
             token = bearer_token(self.context.request.headers.get("authorization"))
         if token is not None:
@@ -455,12 +457,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         runtime = request.app.state.runtime
-        try:
-            viewer = await resolve_viewer(
-                runtime, bearer_token(request.headers.get("authorization"))
-            )
-        except customers.TokenInvalid:
-            raise RequestError(401, INVALID_TOKEN, "UNAUTHENTICATED") from None
+        # on a WebSocket the handler sets each operation's viewer (TransportWSHandler)
+        viewer = ANONYMOUS
+        if request.scope["type"] == "http":
+            try:
+                token = bearer_token(request.headers.get("authorization"))
+                viewer = await resolve_viewer(runtime, token)
+            except customers.TokenInvalid:
+                raise RequestError(401, INVALID_TOKEN, "UNAUTHENTICATED") from None
         return Context(
             runtime=runtime,
             request=request,

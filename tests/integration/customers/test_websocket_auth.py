@@ -51,11 +51,25 @@ def test_websocket_viewer_from_connection_init(db, settings: Settings):
             answer = _me(ws, "1")
             assert answer["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
-        with client.websocket_connect("/graphql", headers=HEADERS) as ws:
-            ws.send_json({"type": "connection_init", "payload": {"authToken": token + "x"}})
-            with pytest.raises(WebSocketDisconnect) as closed:
-                ws.receive_json()
-            assert closed.value.code == 4403
+        for bad in ({"authToken": token + "x"}, {"Authorization": token}, {"authToken": 5}):
+            with client.websocket_connect("/graphql", headers=HEADERS) as ws:
+                ws.send_json({"type": "connection_init", "payload": bad})
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    ws.receive_json()
+                assert closed.value.code == 4403
+
+        # the token on the upgrade request's header works too; a bad one there is 4403
+        for auth, accepted in ((f"Bearer {token}", True), (f"Bearer {token}x", False)):
+            headers = {**HEADERS, "authorization": auth}
+            with client.websocket_connect("/graphql", headers=headers) as ws:
+                ws.send_json({"type": "connection_init"})
+                if accepted:
+                    assert ws.receive_json()["type"] == "connection_ack"
+                    assert _me(ws, "1")["payload"]["data"]["me"] is not None
+                else:
+                    with pytest.raises(WebSocketDisconnect) as closed:
+                        ws.receive_json()
+                    assert closed.value.code == 4403
 
         # signed out while the socket is open: the next operation is refused
         with client.websocket_connect("/graphql", headers=HEADERS) as ws:
