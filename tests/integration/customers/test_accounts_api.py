@@ -141,3 +141,31 @@ async def test_password_change_signs_every_session_out_and_returns_a_new_one(api
     assert r.data["customerUpdate"]["customer"] == {"firstName": "Ada"}
     assert (await as_bearer(api, a.access_token, ME)).status == 401
     assert (await as_bearer(api, new, ME)).data["me"]["id"] == a.id
+
+
+async def test_a_customer_has_at_most_max_addresses(api: ApiClient):
+    from app.domains.customers import MAX_ADDRESSES
+
+    a = await sign_up(api)
+    for i in range(MAX_ADDRESSES):
+        r = await as_bearer(api, a.access_token, ADD, {"a": {"city": f"City {i}"}})
+        assert r.data["customerAddressCreate"]["customerUserErrors"] == []
+    r = await as_bearer(api, a.access_token, ADD, {"a": {"city": "One too many"}})
+    assert r.data["customerAddressCreate"]["customerUserErrors"] == [
+        {"field": ["address"], "code": "TOO_MANY_ADDRESSES",
+         "message": f"A customer has at most {MAX_ADDRESSES} addresses"}
+    ]  # fmt: skip
+    me = (await as_bearer(api, a.access_token, ME)).data["me"]
+    assert len(me["addresses"]) == MAX_ADDRESSES
+
+
+async def test_address_text_is_bounded_and_free_of_control_characters(api: ApiClient):
+    a = await sign_up(api)
+    for value, message in (
+        ("x" * 256, "At most 255 characters"),
+        ("a\x00b", "Control characters are not allowed"),
+    ):
+        r = await as_bearer(api, a.access_token, ADD, {"a": {"city": value}})
+        assert r.data["customerAddressCreate"]["customerUserErrors"] == [
+            {"field": ["address", "city"], "code": "INVALID", "message": message}
+        ]

@@ -295,3 +295,12 @@ async def test_staff_sign_out_ends_the_staff_session_and_refuses_a_customer_toke
     r = (await api.query(q, {"t": member.access_token})).data["staffAccessTokenDelete"]
     assert r == {"deletedAccessToken": member.access_token, "userErrors": []}
     assert (await as_bearer(api, member.access_token, "{ staffMe { email } }")).status == 401
+
+
+async def test_an_impossible_email_signs_in_as_nobody(api: ApiClient):
+    for email in ("a\x00b@example.com", "x" * 300, ""):
+        r = await api.query(SIGN_IN, {"email": email, "password": "wrong password"})
+        errors = r.data["customerAccessTokenCreate"]["customerUserErrors"]
+        assert [e["code"] for e in errors] == ["UNIDENTIFIED_CUSTOMER"]
+    r = await api.query(RECOVER, {"e": "a\x00b@example.com"})
+    assert r.data["customerRecover"] == {"customerUserErrors": []}

@@ -8,7 +8,8 @@ from app.domains.customers.errors import InvalidInput
 
 MAX_EMAIL = 254  # RFC 5321's path limit
 MAX_TEXT = 255
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# one @, a dot in the domain, no spaces or control characters (Postgres refuses NUL)
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+")
 
 
 def normalise_email(email: str, field: str = "email") -> str:

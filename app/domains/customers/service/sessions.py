@@ -96,19 +96,16 @@ async def sign_in(
     error (UNIDENTIFIED_CUSTOMER) and take as long (a dummy hash is checked); failures are
     counted per account and per IP, and past the limit every attempt is THROTTLED."""
     try:
-        email = normalise_email(email)
+        email, possible = normalise_email(email), True
     except InvalidInput:
-        email = email.strip()  # an impossible address is just an unknown account
+        email, possible = email.strip(), False  # an impossible address: an unknown account
     await throttle.check(email, ip)
     table = m.customers if kind == "customer" else m.staff
     cols = [table.c.id, table.c.password_hash]
     if kind == "staff":
         cols.append(table.c.active)
-    row = (
-        await uow.session.execute(
-            sa.select(*cols).where(sa.func.lower(table.c.email) == email.lower())
-        )
-    ).first()
+    query = sa.select(*cols).where(sa.func.lower(table.c.email) == email.lower())
+    row = (await uow.session.execute(query)).first() if possible else None
     ok = await verify(row.password_hash if row else None, password)
     if not ok or row is None or (kind == "staff" and not row.active):
         await throttle.failed(email, ip)
