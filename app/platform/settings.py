@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_ip: int = Field(default=50, ge=1)
     login_window: int = Field(default=15 * 60, ge=1)  # seconds
+    recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
 
     @field_validator("database_url")
     @classmethod

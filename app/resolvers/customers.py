@@ -114,7 +114,13 @@ async def create_customer(ctx: Context, input: Any) -> customers.Customer:
 
 async def recover(ctx: Context, email: str) -> None:
     async with ctx.runtime.db.uow(CONTEXT) as uow:
-        await customers.request_reset(uow, auth_config(ctx.runtime), email)
+        await customers.request_reset(
+            uow,
+            auth_config(ctx.runtime),
+            email,
+            customers.recover_throttle(ctx.runtime.redis, ctx.runtime.settings),
+            client_ip(ctx),
+        )
 
 
 async def reset(

@@ -43,6 +43,18 @@ def login_throttle(redis: Redis, settings: Settings) -> LoginThrottle:
     )
 
 
+def recover_throttle(redis: Redis, settings: Settings) -> LoginThrottle:
+    """Password reset requests: at most RECOVER_REQUESTS_PER_ACCOUNT e-mails to one address
+    (and LOGIN_FAILURES_PER_IP requests from one IP) per LOGIN_WINDOW."""
+    return LoginThrottle(
+        redis,
+        settings.recover_requests_per_account,
+        settings.login_failures_per_ip,
+        settings.login_window,
+        prefix=f"{settings.queue_prefix}customers:recover:",
+    )
+
+
 __all__ = [
     "CONTEXT",
     "COUNTRY_CODES",
@@ -63,5 +75,6 @@ __all__ = [
     "Throttled",
     "TokenInvalid",
     "login_throttle",
+    "recover_throttle",
     *_service_all,
 ]

@@ -304,3 +304,22 @@ async def test_an_impossible_email_signs_in_as_nobody(api: ApiClient):
         assert [e["code"] for e in errors] == ["UNIDENTIFIED_CUSTOMER"]
     r = await api.query(RECOVER, {"e": "a\x00b@example.com"})
     assert r.data["customerRecover"] == {"customerUserErrors": []}
+
+
+async def test_reset_emails_are_throttled_per_address_known_or_not(
+    api: ApiClient, settings: Settings
+):
+    a = await sign_up(api)
+    for email in (a.email, unique_email("nobody")):
+        for _ in range(settings.recover_requests_per_account):
+            r = await api.query(RECOVER, {"e": email})
+            assert r.data["customerRecover"] == {"customerUserErrors": []}
+        r = await api.query(RECOVER, {"e": email.upper()})
+        assert [e["code"] for e in r.data["customerRecover"]["customerUserErrors"]] == ["THROTTLED"]
+    assert api.db is not None
+    async with api.db.reader(customers.CONTEXT) as uow:
+        sent = await uow.session.scalar(
+            sa.text("SELECT count(*) FROM customers.password_resets WHERE customer_id = :id"),
+            {"id": from_global_id(a.id)[1]},
+        )
+    assert sent == settings.recover_requests_per_account

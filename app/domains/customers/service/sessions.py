@@ -208,13 +208,24 @@ async def viewer_from_token(uow: UnitOfWork, keys: KeySet, token: str) -> Viewer
     return Viewer(kind, claims.subject_id, permissions)
 
 
-async def request_reset(uow: UnitOfWork, auth: AuthConfig, email: str) -> None:
+async def request_reset(
+    uow: UnitOfWork,
+    auth: AuthConfig,
+    email: str,
+    throttle: LoginThrottle | None = None,
+    ip: str | None = None,
+) -> None:
     """A single-use reset token for the account, handed to notifications in a
-    PasswordResetRequested event. An unknown e-mail does nothing and says nothing."""
+    PasswordResetRequested event. An unknown e-mail does nothing and says nothing. Requests
+    are counted per address and per IP, known or not (no flood of e-mails to one inbox;
+    THROTTLED says nothing about the account)."""
     try:
         email = normalise_email(email)
     except InvalidInput:
         return
+    if throttle is not None:
+        await throttle.check(email, ip)
+        await throttle.failed(email, ip)
     c = m.customers
     row = (
         await uow.session.execute(
