@@ -1,4 +1,5 @@
-"""The `emporium` command: serve, worker, relay, migrate, seed, import, export, schema."""
+"""The `emporium` command: serve, worker, relay, migrate, seed, import, export, schema,
+create-staff."""
 
 from __future__ import annotations
 
@@ -224,6 +225,38 @@ async def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise ConfigError("no terminal to prompt on: pipe the password with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ConfigError("the passwords differ")
+    return first
+
+
+async def _create_staff(args: argparse.Namespace) -> int:
+    """The first staff member (later ones are invited with `staffInvite`). The password
+    comes from stdin or a prompt, never the command line (it would sit in shell history)."""
+    from app.bootstrap import running
+    from app.domains import customers
+
+    password = _read_password(args)
+    async with running(_settings(), background=False) as rt:
+        async with rt.db.uow(customers.CONTEXT) as uow:
+            try:
+                member = await customers.create_staff(uow, args.email, password, args.permission)
+            except customers.CustomersError as exc:
+                raise ConfigError(exc.message) from None
+    print(
+        f"created staff member {member.email} with {', '.join(sorted(member.permissions)) or 'no permissions'}"
+    )
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from app.schema import schema_sdl
 
@@ -304,6 +337,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.set_defaults(func=_run_async(_export))
 
+    from app.platform.auth import PERMISSIONS
+
+    cs = sub.add_parser(
+        "create-staff", help="create a staff member (the first one; then use staffInvite)"
+    )
+    cs.add_argument("email")
+    cs.add_argument(
+        "--permission",
+        action="append",
+        default=[],
+        choices=PERMISSIONS,
+        help="a permission to grant (repeat for more)",
+    )
+    cs.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+    cs.set_defaults(func=_run_async(_create_staff))
+
     sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     g = sc.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="write schema.graphql")
@@ -315,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "export", "schema")
+    quiet = args.command in ("seed", "import", "export", "schema", "create-staff")
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)

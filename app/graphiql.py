@@ -36,9 +36,13 @@ EXAMPLE_QUERY = """\
 # Press Ctrl-Enter (or the run button) to list products: the filter and page size
 # come from the Variables tab below. Ctrl-Space completes; Docs lists every field.
 #
-# A staff token, once staff operations exist, goes in the Headers tab below:
-#   {"Authorization": "Bearer <token>"}
-# Everything this API offers today is public.
+# Catalog reads need no sign-in. Staff sign in, then send the token with every request:
+#   1. mutation { staffAccessTokenCreate(input: {email: "you@shop.example", password: "…"}) {
+#        staffAccessToken { accessToken refreshToken expiresAt } userErrors { code message } } }
+#   2. In the Headers tab below: {"Authorization": "Bearer <accessToken>"}
+#   3. { staffMe { email permissions } }
+# An access token lasts 15 minutes: staffAccessTokenRenew(refreshToken:) gives the next pair.
+# Customers do the same with customerAccessTokenCreate, then ask for { me { email } }.
 
 query Products($first: Int!, $filter: ProductFilterInput, $sortKey: ProductSortKeys!) {
   products(first: $first, filter: $filter, sortKey: $sortKey) {

@@ -43,8 +43,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types import ExecutionResult
 
+from app.domains import customers
 from app.graphiql import graphiql_html
+from app.platform.auth import ANONYMOUS, Viewer
 from app.resolvers.context import Context
+from app.resolvers.customers import viewer_for
 from app.resolvers.errors import format_error, format_result
 
 log = logging.getLogger("emporium.http")
@@ -97,6 +100,8 @@ def error_body(message: str, code: str, request_id: str) -> bytes:
 
 def error_response(error: RequestError, request_id: str) -> Response:
     headers = {"allow": "GET, POST"} if error.status == 405 else None
+    if error.status == 401:
+        headers = {"www-authenticate": 'Bearer error="invalid_token"'}
     return Response(
         error_body(error.message, error.code, request_id),
         status_code=error.status,
@@ -202,6 +207,33 @@ def _decode_or_400(data: str | bytes, what: str) -> object:
         raise RequestError(400, f"The {what} is not valid JSON (UTF-8)") from None
 
 
+# --- Who is asking ----------------------------------------------------------------------
+
+# A request with a token that stands for nobody (tampered, expired, signed out, an unknown
+# `kid`, a deactivated staff member) is refused with 401 UNAUTHENTICATED rather than served
+# as anonymous: a client whose token lapsed learns it at once, instead of seeing a
+# storefront that silently forgot who it is. Renew or sign in again *without* the header.
+INVALID_TOKEN = "The access token is invalid or has expired: sign in again or renew it"
+
+
+def bearer_token(value: object) -> str | None:
+    """The token of `Bearer <token>` (scheme case-insensitive); None for another scheme or
+    none at all (an `Authorization` meant for a proxy is not ours to refuse)."""
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def resolve_viewer(runtime: Any, token: str | None) -> Viewer:
+    """The viewer for a bearer token (ANONYMOUS without one); TokenInvalid for a bad one."""
+    if token is None:
+        return ANONYMOUS
+    if not token:
+        raise customers.TokenInvalid(INVALID_TOKEN)
+    return await viewer_for(runtime, token)
+
+
 # --- WebSocket (graphql-transport-ws) ---------------------------------------------------
 
 
@@ -270,6 +302,31 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    # a browser cannot set headers on a WebSocket: the token comes in connection_init's
+    # payload (`{"Authorization": "Bearer …"}` or `{"authToken": "…"}`), checked there (a bad
+    # one closes the socket with 4403) and again for every operation (a sign-out or a
+    # deactivation ends the socket's rights at once)
+    ws_token: str | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        payload = message.get("payload") or {}
+        auth = payload.get("Authorization", payload.get("authorization"))
+        # in the payload any Authorization is meant for us: one that is not "Bearer <token>"
+        # is refused like a bad token
+        token = (bearer_token(auth) or "") if auth is not None else payload.get("authToken")
+        if token is None:  # a non-browser client may have sent the header on the upgrade
+            token = bearer_token(self.context.request.headers.get("authorization"))
+        if token is not None:
+            try:
+                if not isinstance(token, str):
+                    raise customers.TokenInvalid(INVALID_TOKEN)
+                await resolve_viewer(self.context.runtime, token)
+            except customers.TokenInvalid:
+                await self.websocket.close(code=4403, reason="Forbidden: " + INVALID_TOKEN)
+                return
+            self.ws_token = token
+        await super().handle_connection_init(message)
+
     async def handle_message(self, message: Any) -> None:
         problem = _invalid_message(message)
         if problem:
@@ -285,6 +342,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         and memory growing with everything the socket ever loaded)."""
         try:
             context = await self.view.get_context(self.context.request, self.context.response)
+            if self.ws_token is not None:
+                try:
+                    context.viewer = await resolve_viewer(context.runtime, self.ws_token)
+                except customers.TokenInvalid:
+                    error = GraphQLError(INVALID_TOKEN, extensions={"code": "UNAUTHENTICATED"})
+                    await operation.send_initial_errors([error])
+                    self.operations.pop(operation.id, None)
+                    return
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
@@ -391,11 +456,21 @@ class GraphQLApp(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        runtime = request.app.state.runtime
+        # on a WebSocket the handler sets each operation's viewer (TransportWSHandler)
+        viewer = ANONYMOUS
+        if request.scope["type"] == "http":
+            try:
+                token = bearer_token(request.headers.get("authorization"))
+                viewer = await resolve_viewer(runtime, token)
+            except customers.TokenInvalid:
+                raise RequestError(401, INVALID_TOKEN, "UNAUTHENTICATED") from None
         return Context(
-            runtime=request.app.state.runtime,
+            runtime=runtime,
             request=request,
             response=response,
             request_id=request_id_of(request.scope),
+            viewer=viewer,
         )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:

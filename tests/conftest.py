@@ -16,6 +16,7 @@ from app.platform.settings import Settings, load_settings
 from tests.fixtures.api import ApiClient
 from tests.fixtures.catalog_data import empty_catalog
 from tests.fixtures.services import TestServices, create_test_services, drop_test_services
+from tests.fixtures.throttles import clear_throttles
 
 SPLIT = os.environ.get("EMPORIUM_TEST_SPLIT_CONTEXTS") == "1"
 
@@ -72,3 +73,9 @@ async def api(settings: Settings, db: Database) -> AsyncIterator[ApiClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield ApiClient(http, app.state.runtime.db)
+
+
+@pytest.fixture
+async def fresh_throttles(settings: Settings) -> None:
+    """Each test that signs in starts with empty sign-in throttles."""
+    await clear_throttles(settings)

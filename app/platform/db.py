@@ -49,6 +49,9 @@ class Database:
                 pool_size=self._pool_size,
                 max_overflow=self._pool_size,
                 pool_pre_ping=False,
+                # statement parameters carry secrets (an outbox event's reset token, a
+                # password hash): never in a log line or an exception's message
+                hide_parameters=True,
                 # JSONB columns decode with orjson: several times faster than the stdlib
                 json_serializer=lambda v: orjson.dumps(v).decode(),
                 json_deserializer=orjson.loads,

@@ -99,6 +99,20 @@ class Settings(BaseSettings):
     oidc_client_secret: str = Field(default="", repr=False)
     oidc_redirect_uri: str = Field(default="")
 
+    # customers and staff sign-in (app/domains/customers): access tokens are JWTs signed
+    # with the first of JWT_KEYS ("kid:secret,kid2:secret2"); every listed key verifies, so
+    # a new key goes first and the old one stays listed until its tokens have expired.
+    # Unset: one key derived from SECRET_KEY.
+    jwt_keys: str = ""
+    access_token_ttl: int = Field(default=15 * 60, ge=30, le=24 * 3600)  # seconds
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60)  # seconds
+    reset_token_ttl: int = Field(default=3600, ge=60)  # seconds a password reset link works
+    # failed sign-ins allowed per account and per client IP in each window, then THROTTLED
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_ip: int = Field(default=50, ge=1)
+    login_window: int = Field(default=15 * 60, ge=1)  # seconds
+    recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:
@@ -117,6 +131,15 @@ class Settings(BaseSettings):
         if v and not v.startswith(("amqp://", "amqps://", "redis://", "unix://")):
             raise ValueError("must start with amqp://, amqps:// or redis://")
         return v or None
+
+    @field_validator("jwt_keys")
+    @classmethod
+    def _check_jwt_keys(cls, v: str) -> str:
+        for entry in filter(None, (e.strip() for e in v.split(","))):
+            kid, _, secret = entry.partition(":")
+            if not kid.strip() or len(secret.strip()) < 32:
+                raise ValueError('entries are "kid:secret" with a secret of 32+ characters')
+        return v
 
     @field_validator("currency_code")
     @classmethod

@@ -13,7 +13,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.domains import catalog
+from app.domains import catalog, customers
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -44,10 +44,26 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PaginationError,
     InvalidId,
     catalog.CatalogError,
+    customers.CustomersError,
 )
 # strawberry's own refusals of a request's shape (an unknown operation name, a mutation
 # over GET, no query); over HTTP the view answers them, over WebSocket they arrive here
 _REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def user_error(exc: Exception, prefix: str | None = None) -> dict[str, Any]:
+    """An expected error as a mutation's `userErrors` entry ({field, message, code}): the
+    field as a path of the mutation's arguments (`["input", "email"]`), camel-cased."""
+    field = getattr(exc, "field", None)
+    path = [_camel(p) for p in field.split(".")] if field else None
+    if path and prefix and path[0] != prefix:
+        path.insert(0, prefix)
+    return {"field": path, "message": getattr(exc, "message", str(exc)), "code": exc.code}  # type: ignore[attr-defined]
 
 
 def error_code(error: GraphQLError) -> str:

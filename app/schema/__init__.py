@@ -7,13 +7,18 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
+from app.schema.customers import CustomerQuery
 from app.schema.guards import GuardExtension, Guards, Limits
 from app.schema.mutation import Mutation
-from app.schema.query import Query
+from app.schema.query import Query as CatalogQuery
+from app.schema.staff import StaffQuery
+
+Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery))
 
 
 class Schema(strawberry.Schema):

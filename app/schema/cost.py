@@ -52,6 +52,8 @@ from graphql import (
 from app.domains import catalog
 from app.platform.pagination import MAX_PAGE_SIZE
 from app.resolvers.catalog_mutations import MAX_USER_ERRORS
+from app.schema import customers as customers_schema
+from app.schema import staff as staff_schema
 from app.schema.catalog import CHILDREN_SHOWN
 
 UNBOUNDED_PAGE = MAX_PAGE_SIZE
@@ -88,6 +90,8 @@ LIST_BOUNDS: dict[str, int] = {
             "CategoryDelete",
         )
     },
+    **customers_schema.LIST_BOUNDS,
+    **staff_schema.LIST_BOUNDS,
 }
 # Lists as long as one of their arguments: `nodes(ids: [...])`.
 ARGUMENT_SIZED: dict[str, str] = {"Query.nodes": "ids"}

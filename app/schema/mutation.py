@@ -1,9 +1,11 @@
-"""The root Mutation: every area's mutations merged into one type."""
+"""The root Mutation: one class per area, merged. A new area adds its class to the tuple."""
 
 from __future__ import annotations
 
 from strawberry.tools import merge_types
 
 from app.schema.catalog_mutations import CatalogMutation
+from app.schema.customers import CustomerMutation
+from app.schema.staff import StaffMutation
 
-Mutation = merge_types("Mutation", (CatalogMutation,))
+Mutation = merge_types("Mutation", (CatalogMutation, CustomerMutation, StaffMutation))

@@ -117,8 +117,9 @@ def healthz_keeps_answering(server: Server) -> Iterator[Prober]:
     rest = prober.sample(30)
     assert None not in rest
     rest_f = [x for x in rest if x is not None]
-    # generous (the machine is shared), but a frozen loop (seconds) is far beyond it
-    bound = max(100 * statistics.median(rest_f), 10 * max(rest_f))
+    # generous (the machine is shared, and a scheduler hiccup on 2 busy cores costs a few
+    # hundred ms), but the freezes this guards against lasted 8-20 s, far beyond it
+    bound = max(100 * statistics.median(rest_f), 10 * max(rest_f), 1.0)
     with prober:
         yield prober
     during = prober.latencies

@@ -1,0 +1,31 @@
+"""Who may call each root field, in one place the authorisation matrix reads
+(tests/integration/test_authorization_matrix.py).
+
+A guarded field declares its rule on the field itself, as a permission class
+(`staff("MANAGE_X")`, `customer()`, `any_staff()`); a field anyone may call is listed here
+with the reason. A root field with neither fails the matrix: nothing is public by accident.
+"""
+
+from __future__ import annotations
+
+PUBLIC_FIELDS: dict[str, str] = {
+    # the storefront's catalog reads
+    "Query.products": "the catalog is public",
+    "Query.product": "the catalog is public",
+    "Query.categories": "the catalog is public",
+    "Query.category": "the catalog is public",
+    "Query.node": "resolves catalog objects only (customers and staff are not nodes)",
+    "Query.nodes": "resolves catalog objects only (customers and staff are not nodes)",
+    # the token is the credential: the field answers only for the customer it names
+    "Query.customer": "Shopify's customer(customerAccessToken:): the argument authorises",
+    # signing up, signing in and what needs no session
+    "Mutation.customerCreate": "sign-up",
+    "Mutation.customerAccessTokenCreate": "sign-in (e-mail and password authorise)",
+    "Mutation.customerAccessTokenRenew": "the refresh token authorises",
+    "Mutation.customerAccessTokenDelete": "the access token being ended authorises",
+    "Mutation.customerRecover": "forgotten password; says nothing about the account",
+    "Mutation.customerReset": "the reset token authorises",
+    "Mutation.staffAccessTokenCreate": "staff sign-in (e-mail and password authorise)",
+    "Mutation.staffAccessTokenRenew": "the refresh token authorises",
+    "Mutation.staffAccessTokenDelete": "the access token being ended authorises",
+}

@@ -1,0 +1,269 @@
+"""The authorisation matrix: every Query and Mutation field of the schema, run as anonymous,
+customer A, customer B, staff without the field's permission and staff with it.
+
+The fields come from the schema, and each one's rule from its permission extension (or
+`PUBLIC_FIELDS`): a new field with no declared rule fails `test_every_root_field_declares_a_rule`.
+Arguments are generated from the field's types (required ones only, values that name no real
+object), so a new field is exercised without anyone writing a query for it. Customer fields
+that touch stored data also need an ownership case (B against A's objects) in OWNERSHIP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    Undefined,
+    get_named_type,
+    is_composite_type,
+)
+from strawberry.permission import PermissionExtension
+
+from app.platform.auth import PERMISSIONS
+from app.platform.settings import Settings
+from app.resolvers.permissions import HasPermission, IsCustomer
+from app.schema import build_schema
+from app.schema.access import PUBLIC_FIELDS
+from app.schema.staff import IsStaff
+from tests.fixtures.api import ApiClient
+from tests.fixtures.throttles import clear_throttles
+from tests.integration.customers.helpers import (
+    Account,
+    as_bearer,
+    client_with_ip,
+    no_secrets_in_logs,  # noqa: F401 (fixture)
+    sign_up,
+    staff_account,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_secrets_in_logs")]
+
+SCHEMA = build_schema()
+VIEWERS = ("anonymous", "customer A", "customer B", "staff without", "staff with")
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # public | customer | staff | permission
+    permission: str | None = None
+
+    def allows(self, viewer: str) -> bool:
+        if self.kind == "public":
+            return True
+        if self.kind == "customer":
+            return viewer.startswith("customer")
+        if self.kind == "staff":
+            return viewer.startswith("staff")
+        return viewer == "staff with"
+
+    def denial(self, viewer: str) -> str:
+        """The code a refused viewer gets: nobody signed in (or the wrong kind of account
+        for a customer or staff field) is UNAUTHENTICATED; the wrong permission FORBIDDEN."""
+        if self.kind == "permission" and viewer != "anonymous":
+            return "FORBIDDEN"
+        return "UNAUTHENTICATED"
+
+
+def root_fields() -> Iterator[tuple[str, str, object]]:
+    for root in ("Query", "Mutation"):
+        definition = SCHEMA.get_type_by_name(root)
+        assert definition is not None
+        for f in definition.fields:  # type: ignore[union-attr]
+            yield root, SCHEMA.config.name_converter.get_graphql_name(f), f
+
+
+def rule_of(root: str, name: str, field: object) -> Rule | None:
+    perms = [
+        p
+        for ext in getattr(field, "extensions", ())
+        if isinstance(ext, PermissionExtension)
+        for p in ext.permissions
+    ]
+    declared = f"{root}.{name}" in PUBLIC_FIELDS
+    if not perms:
+        return Rule("public") if declared else None
+    assert not declared, f"{root}.{name} is guarded and also listed as public"
+    assert len(perms) == 1, f"{root}.{name}: one permission class per field"
+    p = perms[0]
+    if isinstance(p, HasPermission):
+        return Rule("permission", p.permission)
+    if isinstance(p, IsCustomer):
+        return Rule("customer")
+    if isinstance(p, IsStaff):
+        return Rule("staff")
+    return None
+
+
+FIELDS = sorted((root, name, rule_of(root, name, f)) for root, name, f in root_fields())
+
+
+def test_every_root_field_declares_a_rule():
+    missing = [f"{root}.{name}" for root, name, rule in FIELDS if rule is None]
+    assert missing == [], f"no permission class and not in PUBLIC_FIELDS: {missing}"
+    stale = set(PUBLIC_FIELDS) - {f"{r}.{n}" for r, n, _ in FIELDS}
+    assert not stale, f"PUBLIC_FIELDS names fields the schema lacks: {stale}"
+
+
+# --- generated operations -----------------------------------------------------------------
+
+# a well-formed ID that names nothing: no generated call touches a real object
+NO_OBJECT = "gid://emporium/Nothing/999999999"
+
+
+def _literal(t: GraphQLInputType) -> str:
+    if isinstance(t, GraphQLNonNull):
+        return _literal(t.of_type)
+    if isinstance(t, GraphQLList):
+        return f"[{_literal(t.of_type)}]"
+    if isinstance(t, GraphQLEnumType):
+        return next(iter(t.values))
+    if isinstance(t, GraphQLInputObjectType):
+        required = [
+            f"{n}: {_literal(f.type)}"
+            for n, f in t.fields.items()
+            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
+        ]
+        return "{" + ", ".join(required) + "}"
+    assert isinstance(t, GraphQLScalarType)
+    return {
+        "ID": f'"{NO_OBJECT}"',
+        "String": '"x"',
+        "Int": "1",
+        "Float": "1.0",
+        "Boolean": "true",
+        "Decimal": '"1"',
+    }.get(t.name, '"x"')
+
+
+def operation(root: str, name: str) -> str:
+    gtype = SCHEMA._schema.get_type(root)
+    field: GraphQLField = gtype.fields[name]  # type: ignore[union-attr]
+    args = [
+        f"{n}: {_literal(a.type)}"
+        for n, a in field.args.items()
+        if isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
+    ]
+    call = f"{name}({', '.join(args)})" if args else name
+    selection = " { __typename }" if is_composite_type(get_named_type(field.type)) else ""
+    return f"{root.lower()} {{ {call}{selection} }}"
+
+
+@pytest.fixture(scope="module")
+async def viewers(api: ApiClient, settings: Settings) -> dict[str, Account | None]:
+    assert api.db is not None
+    await clear_throttles(settings)
+    return {
+        "anonymous": None,
+        "customer A": await sign_up(api),
+        "customer B": await sign_up(api),
+        # per permission below; these two hold none and all
+        "staff none": await staff_account(api, api.db, []),
+        "staff all": await staff_account(api, api.db, list(PERMISSIONS)),
+        **{
+            f"staff all but {p}": await staff_account(
+                api, api.db, [q for q in PERMISSIONS if q != p]
+            )
+            for p in PERMISSIONS
+        },
+    }
+
+
+def _account(viewers: dict[str, Account | None], rule: Rule, viewer: str) -> Account | None:
+    if viewer == "staff with":
+        return viewers["staff all"]
+    if viewer == "staff without":
+        # the strongest refusal: every permission but the one the field needs
+        return viewers[f"staff all but {rule.permission}" if rule.permission else "staff none"]
+    return viewers[viewer]
+
+
+CASES = [
+    pytest.param(root, name, rule, viewer, id=f"{root}.{name}-{viewer}")
+    for root, name, rule in FIELDS
+    if rule is not None
+    for viewer in VIEWERS
+]
+
+
+@pytest.mark.parametrize(("root", "name", "rule", "viewer"), CASES)
+async def test_matrix(api: ApiClient, viewers, root, name, rule, viewer):
+    account = _account(viewers, rule, viewer)
+    # its own client address: the generated sign-ins fail, and must not throttle others
+    client = client_with_ip(api, "192.0.2.77")
+    try:
+        r = await as_bearer(
+            client, account.access_token if account else None, operation(root, name)
+        )
+    finally:
+        await client.http.aclose()
+    assert r.status == 200, r.body
+    codes = set(r.codes)
+    # the generated call is a valid one: it reached the permission check (and the resolver)
+    assert not codes & {"INTERNAL_SERVER_ERROR", "GRAPHQL_VALIDATION_FAILED"}, r.body
+    if rule.allows(viewer):
+        assert not codes & {"UNAUTHENTICATED", "FORBIDDEN"}, r.body
+    else:
+        assert r.codes == [rule.denial(viewer)], r.body
+        assert (r.body.get("data") or {}).get(name) is None
+
+
+# --- ownership: customer B against customer A's objects -----------------------------------
+
+ADDRESS_CREATE = """mutation { customerAddressCreate(address: {city: "Lyon"}) {
+  customerAddress { id } } }"""
+ME = "{ me { id email addresses { id city } defaultAddress { id } } }"
+
+# every customer field, with how it keeps B off A's data
+OWNERSHIP: dict[str, str] = {
+    "Query.me": "answers the viewer only",
+    "Mutation.customerUpdate": "acts on the viewer only",
+    "Mutation.customerAddressCreate": "adds to the viewer only",
+    "Mutation.customerAddressUpdate": "B with A's address id: NOT_FOUND",
+    "Mutation.customerAddressDelete": "B with A's address id: NOT_FOUND",
+    "Mutation.customerDefaultAddressUpdate": "B with A's address id: NOT_FOUND",
+}
+
+
+def test_every_customer_field_says_how_it_keeps_customers_apart():
+    customer_fields = {f"{r}.{n}" for r, n, rule in FIELDS if rule and rule.kind == "customer"}
+    assert customer_fields == set(OWNERSHIP)
+
+
+async def test_customer_b_cannot_read_or_change_what_is_customer_as(api: ApiClient):
+    a, b = await sign_up(api), await sign_up(api)
+    made = await as_bearer(api, a.access_token, ADDRESS_CREATE)
+    address = made.data["customerAddressCreate"]["customerAddress"]["id"]
+    before = (await as_bearer(api, a.access_token, ME)).data["me"]
+
+    attempts = {
+        "customerAddressUpdate": f'customerAddressUpdate(id: "{address}", address: {{city: "X"}}) '
+        "{ customerUserErrors { code } }",
+        "customerAddressDelete": f'customerAddressDelete(id: "{address}") '
+        "{ customerUserErrors { code } }",
+        "customerDefaultAddressUpdate": f'customerDefaultAddressUpdate(addressId: "{address}") '
+        "{ customerUserErrors { code } }",
+        "customerUpdate": 'customerUpdate(customer: {firstName: "B"}) { customer { id } }',
+    }
+    for name, call in attempts.items():
+        r = await as_bearer(api, b.access_token, f"mutation {{ {call} }}")
+        payload = r.data[name]
+        if name == "customerUpdate":
+            assert payload["customer"]["id"] == b.id  # B changed B, nobody else
+        else:
+            assert payload["customerUserErrors"] == [{"code": "NOT_FOUND"}], name
+    b_me = (await as_bearer(api, b.access_token, ME)).data["me"]
+    assert b_me["id"] == b.id and b_me["addresses"] == []
+    assert (await as_bearer(api, a.access_token, ME)).data["me"] == before
+    # nor A's tokens: B's refresh token renews B, and `customer(customerAccessToken:)` with
+    # B's token is B
+    q = f'{{ customer(customerAccessToken: "{b.access_token}") {{ id }} }}'
+    assert (await api.query(q)).data["customer"]["id"] == b.id
