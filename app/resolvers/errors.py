@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
+from app.domains.search import SearchError
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -38,7 +39,7 @@ _VALIDATION_CODES = (
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
 )
 
-_EXPECTED = (ApiError, PaginationError, InvalidId)
+_EXPECTED = (ApiError, PaginationError, InvalidId, SearchError)
 
 
 def error_code(error: GraphQLError) -> str:

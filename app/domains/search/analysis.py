@@ -101,6 +101,10 @@ class Analyzer:
     def query(self, text: str | None) -> list[frozenset[str]]:
         return [alts for _, alts in self.parse(text)]
 
+    def prefix_text(self, text: str | None) -> str:
+        """The typed text as suggestions are written: folded words, compounds joined."""
+        return " ".join(words(text or "")[:MAX_QUERY_WORDS])
+
     def prefix(self, text: str | None) -> tuple[list[tuple[str, frozenset[str]]], str]:
         """For search-as-you-type: the complete words (parsed) and the last, unfinished
         word folded but not stemmed (a prefix of what the shopper is typing)."""

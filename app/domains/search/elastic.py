@@ -10,16 +10,16 @@ import time
 from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
-from elasticsearch import ApiError as EsApiError
 from elasticsearch import (
     AsyncElasticsearch,
+    BadRequestError,
     ConnectionError,
     ConnectionTimeout,
     NotFoundError,
     TransportError,
 )
 
-from app.domains.search.analysis import fold
+from app.domains.search.analysis import MAX_QUERY_WORDS, words
 from app.domains.search.backend import Terms
 from app.domains.search.documents import cents, fields_of, price_of
 from app.domains.search.entities import (
@@ -83,6 +83,7 @@ class ElasticsearchBackend:
 
     def __init__(self, url: str, alias: str, *, timeout: float = 5.0) -> None:
         self.alias = alias
+        self._ready = False
         self._es = AsyncElasticsearch(
             url,
             node_class="httpxasync",  # type: ignore[arg-type]  # the client takes its name too
@@ -99,23 +100,29 @@ class ElasticsearchBackend:
             raise _unavailable(exc) from exc
 
     async def ensure(self) -> None:
+        """The alias and a first index behind it. Replicas may race here: the first
+        index has a fixed name, so they all create (or find) the same one."""
+        if self._ready:
+            return
         if not await self._call(self._es.indices.exists_alias(name=self.alias)):
-            index = f"{self.alias}-{time.time_ns() // 1000}"
-            await self._create(index)
+            index = f"{self.alias}-0"
             try:
-                await self._call(
-                    self._es.indices.update_aliases(
-                        actions=[{"add": {"index": index, "alias": self.alias}}]
-                    )
+                await self._create(index)
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+            await self._call(
+                self._es.indices.update_aliases(
+                    actions=[{"add": {"index": index, "alias": self.alias}}]
                 )
-            except EsApiError:
-                await self._call(self._es.indices.delete(index=index, ignore_unavailable=True))
-                raise
+            )
+        self._ready = True
 
     async def _create(self, index: str) -> None:
         await self._call(self._es.indices.create(index=index, settings=SETTINGS, mappings=MAPPING))
 
     async def upsert(self, docs: Sequence[SearchDocument], *, index: str | None = None) -> None:
+        await self.ensure()
         ops: list[dict[str, Any]] = []
         for d in docs:
             ops.append(
@@ -132,6 +139,7 @@ class ElasticsearchBackend:
         await self._bulk(ops)
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
+        await self.ensure()
         ops: list[dict[str, Any]] = []
         for pid, version in product_ids:
             op: dict[str, Any] = {"_index": self.alias, "_id": str(pid)}
@@ -153,6 +161,7 @@ class ElasticsearchBackend:
                 raise RuntimeError(f"indexing failed: {result.get('error')}")
 
     async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
+        await self.ensure()
         long_terms = [t for t in terms if len(t) >= 5]
         if not long_terms:
             return {}
@@ -184,6 +193,7 @@ class ElasticsearchBackend:
         return out
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
+        await self.ensure()
         body: dict[str, Any] = {
             "query": _text_query(terms),
             "post_filter": {"bool": {"filter": _filters(query.filters)}},
@@ -202,6 +212,7 @@ class ElasticsearchBackend:
         return SearchResult(ids, total, facets)
 
     async def suggest(self, terms: Terms, prefix: str, text: str, limit: int) -> Suggestions:
+        await self.ensure()
         must = _text_query(terms)
         conds = [must]
         if prefix:
@@ -213,7 +224,7 @@ class ElasticsearchBackend:
             "sort": ["_score", {"product_id": "asc"}],
             "aggs": {"cats": {"terms": {"field": "category_id", "size": limit}}},
         }
-        folded = " ".join(fold(text).split())[:100]
+        folded = " ".join(words(text)[:MAX_QUERY_WORDS])[:100]
         if folded:
             body["suggest"] = {
                 "q": {
@@ -266,10 +277,12 @@ class ElasticsearchBackend:
         return list(resp.body)
 
     async def refresh(self) -> None:
+        await self.ensure()
         await self._call(self._es.indices.refresh(index=self.alias))
 
     async def drop(self) -> None:
         """Remove the alias's indices (tests)."""
+        self._ready = False
         for i in await self._indices_of_alias():
             await self._call(self._es.indices.delete(index=i, ignore_unavailable=True))
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 
 from app.domains.search import models as m
-from app.domains.search.analysis import fold, one_edit
+from app.domains.search.analysis import MAX_QUERY_WORDS, one_edit, words
 from app.domains.search.backend import Terms
 from app.domains.search.documents import cents, fields_of, price_of
 from app.domains.search.entities import (
@@ -181,7 +181,7 @@ class PostgresBackend:
             rank = sa.func.ts_rank(_D.tsv, q)
         if prefix:
             conds.append(_D.words.op("@@")(sa.func.to_tsquery("simple", _prefix_query(prefix))))
-        folded = " ".join(fold(text).split())[:100]
+        folded = " ".join(words(text)[:MAX_QUERY_WORDS])[:100]
         async with self.db.reader(CONTEXT) as uow:
             s = uow.session
             ids = (
