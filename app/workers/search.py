@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -139,3 +139,24 @@ def register(broker: dramatiq.Broker, routes: Routes, settings: Settings) -> Non
         await sync_products(db, service, [int(envelope["payload"]["product_id"])])
 
     routes.subscribe(broker, catalog.ProductChanged.type_name, CONSUMER, index)
+
+
+async def reindex(
+    db: Database,
+    service: search.SearchService,
+    *,
+    chunk: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Rebuild the search index from the catalog, streamed in chunks; returns how many
+    products it holds. Searches answer from the old index until the swap."""
+
+    async def chunks() -> AsyncIterator[list[search.SearchDocument]]:
+        done = 0
+        async for docs in stream_documents(db, chunk):
+            yield docs
+            done += len(docs)
+            if progress is not None:
+                progress(done)
+
+    return await service.rebuild(chunks())

@@ -121,31 +121,45 @@ class ElasticsearchBackend:
     async def _create(self, index: str) -> None:
         await self._call(self._es.indices.create(index=index, settings=SETTINGS, mappings=MAPPING))
 
+    @property
+    def building(self) -> str:
+        """The alias of an index being rebuilt: live writes go there too, so the rebuilt
+        index misses nothing written while it was filled."""
+        return f"{self.alias}-building"
+
+    def _targets(self, index: str | None) -> list[str]:
+        return [index] if index is not None else [self.alias, self.building]
+
     async def upsert(self, docs: Sequence[SearchDocument], *, index: str | None = None) -> None:
         await self.ensure()
         ops: list[dict[str, Any]] = []
         for d in docs:
-            ops.append(
-                {
-                    "index": {
-                        "_index": index or self.alias,
-                        "_id": str(d.product_id),
-                        "version": d.version,
-                        "version_type": "external_gte",
+            source = _source(d)
+            for target in self._targets(index):
+                ops.append(
+                    {
+                        "index": {
+                            "_index": target,
+                            "_id": str(d.product_id),
+                            "version": d.version,
+                            "version_type": "external_gte",
+                            # never auto-create an index from an alias that is not there
+                            "require_alias": index is None,
+                        }
                     }
-                }
-            )
-            ops.append(_source(d))
+                )
+                ops.append(source)
         await self._bulk(ops)
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
         await self.ensure()
         ops: list[dict[str, Any]] = []
         for pid, version in product_ids:
-            op: dict[str, Any] = {"_index": self.alias, "_id": str(pid)}
-            if version is not None:
-                op |= {"version": version, "version_type": "external_gte"}
-            ops.append({"delete": op})
+            for target in self._targets(None):
+                op: dict[str, Any] = {"_index": target, "_id": str(pid)}
+                if version is not None:
+                    op |= {"version": version, "version_type": "external_gte"}
+                ops.append({"delete": op})
         await self._bulk(ops)
 
     async def _bulk(self, ops: list[dict[str, Any]]) -> None:
@@ -156,7 +170,8 @@ class ElasticsearchBackend:
             return
         for item in resp["items"]:
             result = next(iter(item.values()))
-            # 409: a newer version is stored (a stale event); 404: already gone
+            # 409: a newer version is stored (a stale event); 404: already gone, or no
+            # rebuild in progress
             if result.get("status", 200) >= 300 and result["status"] not in (404, 409):
                 raise RuntimeError(f"indexing failed: {result.get('error')}")
 
@@ -250,16 +265,25 @@ class ElasticsearchBackend:
     async def rebuild(self, docs: AsyncIterable[Sequence[SearchDocument]]) -> int:
         """A fresh index filled in chunks, then one atomic alias swap; searches keep
         answering from the old index until the swap."""
+        await self.ensure()
         index = f"{self.alias}-{time.time_ns() // 1000}"
         await self._create(index)
         n = 0
         try:
+            await self._call(
+                self._es.indices.update_aliases(
+                    actions=[{"add": {"index": index, "alias": self.building}}]
+                )
+            )
             async for chunk in docs:
                 await self.upsert(chunk, index=index)
                 n += len(chunk)
             await self._call(self._es.indices.refresh(index=index))
             old = await self._indices_of_alias()
-            actions: list[dict[str, Any]] = [{"add": {"index": index, "alias": self.alias}}]
+            actions: list[dict[str, Any]] = [
+                {"add": {"index": index, "alias": self.alias}},
+                {"remove": {"index": index, "alias": self.building}},
+            ]
             actions += [{"remove": {"index": i, "alias": self.alias}} for i in old]
             await self._call(self._es.indices.update_aliases(actions=actions))
         except BaseException:

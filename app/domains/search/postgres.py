@@ -93,6 +93,7 @@ class PostgresBackend:
         rows = [_row(d) for d in docs]
         vocab = sorted(set().union(*(r.pop("_vocab") for r in rows)))
         async with self.db.uow(CONTEXT) as uow:
+            await _hold_rebuild_lock(uow.session, exclusive=False)
             await _write(uow.session, rows, vocab)
             await uow.commit()
 
@@ -100,6 +101,7 @@ class PostgresBackend:
         if not product_ids:
             return
         async with self.db.uow(CONTEXT) as uow:
+            await _hold_rebuild_lock(uow.session, exclusive=False)
             for pid, version in product_ids:
                 if version is None:
                     await uow.session.execute(sa.delete(m.documents).where(_D.product_id == pid))
@@ -236,6 +238,7 @@ class PostgresBackend:
         commits, then the new one."""
         n = 0
         async with self.db.uow(CONTEXT) as uow:
+            await _hold_rebuild_lock(uow.session, exclusive=True)
             await uow.session.execute(sa.delete(m.documents))
             async for chunk in docs:
                 rows = [_row(d) for d in chunk]
@@ -250,6 +253,13 @@ class PostgresBackend:
 
     async def close(self) -> None:
         """The Database belongs to the runtime."""
+
+
+async def _hold_rebuild_lock(session: Any, *, exclusive: bool) -> None:
+    """Writes share the lock and a rebuild holds it alone, until each commits: a write
+    during a rebuild waits for it (then applies, if newer) instead of deadlocking with it."""
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await session.execute(sa.select(getattr(sa.func, fn)(sa.func.hashtext("search.rebuild"))))
 
 
 async def _write(session: Any, rows: list[dict[str, Any]], vocab: list[str]) -> None:
