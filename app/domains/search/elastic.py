@@ -153,9 +153,14 @@ class ElasticsearchBackend:
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
         await self.ensure()
+        # a delete would auto-create a missing index (it takes no require_alias): reach
+        # the rebuild's index only when one is being built
+        targets = [self.alias]
+        if await self._call(self._es.indices.exists_alias(name=self.building)):
+            targets.append(self.building)
         ops: list[dict[str, Any]] = []
         for pid, version in product_ids:
-            for target in self._targets(None):
+            for target in targets:
                 op: dict[str, Any] = {"_index": target, "_id": str(pid)}
                 if version is not None:
                     op |= {"version": version, "version_type": "external_gte"}

@@ -134,3 +134,11 @@ async def test_replaying_an_old_state_never_regresses_the_document(running, db):
     await service.backend.refresh()
     assert await found(service, "copper") == [pid]
     assert await found(service, "brass") == []
+
+
+async def test_removing_an_unknown_product_creates_no_index(settings, db):
+    es = search.SearchService.from_settings(settings, db).backend
+    assert isinstance(es, search.ElasticsearchBackend)
+    await es.delete([(987654, None), (987655, 5)])
+    assert not await es._es.indices.exists(index=es.building)
+    await es.close()
