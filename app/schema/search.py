@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from app.domains import search
 from app.platform.ids import to_global_id
@@ -247,12 +249,20 @@ class PredictiveSearchResult:
     queries: list[SearchQuerySuggestion]
 
 
+def _selects(selections: list[Any], name: str) -> bool:
+    """Whether `name` is among the selections, looking inside fragments too."""
+    for sel in selections:
+        if isinstance(sel, SelectedField):
+            if sel.name == name:
+                return True
+        elif _selects(sel.selections, name):
+            return True
+    return False
+
+
 def _wants_filters(info: Info[Context, None]) -> bool:
-    return any(
-        getattr(sel, "name", None) == "filters"
-        for field in info.selected_fields
-        for sel in field.selections
-    )
+    # facets cost a few aggregations: computed only when the query asks for them
+    return any(_selects(field.selections, "filters") for field in info.selected_fields)
 
 
 async def search_products(

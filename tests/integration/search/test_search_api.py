@@ -150,3 +150,10 @@ async def test_search_down_is_a_coded_error_and_the_catalog_still_answers(settin
             assert r.codes == ["SEARCH_UNAVAILABLE"]
             r = await client.query("{ products(first: 1) { nodes { id } } }")
             assert not r.errors
+
+
+async def test_facets_asked_for_inside_a_fragment_are_computed(api, indexed):
+    q = """query { search(query: "item") { ...F } }
+           fragment F on SearchProductConnection { filters { label values { count } } }"""
+    r = (await api.query(q)).data["search"]
+    assert sum(v["count"] for v in facet(r, "Brand")["values"]) == N_PRODUCTS
