@@ -69,7 +69,13 @@ MAPPING: dict[str, Any] = {
         "suggest": {"type": "completion", "analyzer": "simple"},
     },
 }
-SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "max_result_window": 10_000}
+# a 0.5 s refresh: a catalog change is searchable within a second of its commit
+SETTINGS = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "max_result_window": 10_000,
+    "refresh_interval": "500ms",
+}
 _FIELDS = ["title_terms^4", "meta_terms^2", "body_terms"]
 _MAX_FACET_VALUES = 100
 
