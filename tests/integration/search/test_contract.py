@@ -277,3 +277,11 @@ async def test_an_older_version_never_overwrites_a_newer_one(service, backend):
     await backend.upsert([doc(900, "Velvet Hat", version=5)])  # replayed after the removal
     await backend.refresh()
     assert await ids(service, "velvet") == []
+
+
+@pytest.mark.parametrize("name", ['.*"(', "Größe (EU)", "a\\b|c", "[x]{1}", "~@#&<>"])
+async def test_odd_option_names_in_filters_answer_cleanly(service, name):
+    f = Filters(options=((name, frozenset({"?*"})),))
+    result = await service.search(SearchQuery(filters=f))
+    assert result.total == 0 and result.facets is not None
+    assert name not in result.facets.options  # its own (empty) selection lists nothing
