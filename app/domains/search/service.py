@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -62,7 +63,8 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> SearchService:
-        config = SearchConfig()
+        # the same dotenv file as the platform's settings (EMPORIUM_ENV_FILE; empty: none)
+        config = SearchConfig(_env_file=os.environ.get("EMPORIUM_ENV_FILE", ".env") or None)  # type: ignore[call-arg]
         analyzer = Analyzer(parse_synonyms(config.synonym_lines()))
         return cls(build_backend(settings, db, config), analyzer)
 
