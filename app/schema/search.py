@@ -162,7 +162,7 @@ def _filters(page: resolve.SearchPage) -> list[Filter]:
                             {"variantOption": {"name": name, "value": c.value}}
                         ),
                     )
-                    for c in values[:100]
+                    for c in values
                 ],
             )
         )

@@ -23,7 +23,10 @@ from app.domains.search.entities import (
 from app.domains.search.errors import InvalidSearchInput, SearchError, SearchUnavailable
 from app.domains.search.postgres import PostgresBackend
 from app.domains.search.service import (
+    MAX_FACET_VALUES,
+    MAX_FACETS,
     MAX_OFFSET,
+    MAX_OPTION_FACETS,
     MAX_PREDICTIVE,
     SearchConfig,
     SearchService,
@@ -34,7 +37,10 @@ CONTEXT = "search"
 
 __all__ = [
     "CONTEXT",
+    "MAX_FACETS",
+    "MAX_FACET_VALUES",
     "MAX_OFFSET",
+    "MAX_OPTION_FACETS",
     "MAX_PREDICTIVE",
     "PRICE_EDGES",
     "Analyzer",

@@ -28,6 +28,10 @@ from app.platform.settings import Settings
 MAX_OFFSET = 10_000
 MAX_QUERY_CHARS = 1_000
 MAX_PREDICTIVE = 20
+# facets answered: category, brand, availability, price and at most this many options
+MAX_OPTION_FACETS = 20
+MAX_FACETS = 4 + MAX_OPTION_FACETS
+MAX_FACET_VALUES = 100
 
 
 class SearchConfig(BaseSettings):
@@ -88,7 +92,10 @@ class SearchService:
         if text.strip() and not parsed:
             # only symbols: nothing to match, and not "everything" either
             return SearchResult([], 0, _no_facets() if query.with_facets else None)
-        return await self.backend.search(await self._corrected(parsed), replace(query, text=text))
+        result = await self.backend.search(await self._corrected(parsed), replace(query, text=text))
+        if result.facets is None:
+            return result
+        return replace(result, facets=_bounded(result.facets))
 
     async def predictive(self, text: str, limit: int = 10) -> Suggestions:
         if not 1 <= limit <= MAX_PREDICTIVE:
@@ -110,6 +117,18 @@ class SearchService:
 
     async def close(self) -> None:
         await self.backend.close()
+
+
+def _bounded(f: Facets) -> Facets:
+    """At most MAX_OPTION_FACETS options (the most common) and MAX_FACET_VALUES values
+    each: a catalog with a thousand option names still answers a bounded list."""
+    names = sorted(f.options, key=lambda n: (-sum(c.count for c in f.options[n]), n))
+    return replace(
+        f,
+        categories=f.categories[:MAX_FACET_VALUES],
+        vendors=f.vendors[:MAX_FACET_VALUES],
+        options={n: f.options[n][:MAX_FACET_VALUES] for n in names[:MAX_OPTION_FACETS]},
+    )
 
 
 def _no_facets() -> Facets:
