@@ -211,7 +211,8 @@ class SearchProductConnection:
     page_info: PageInfo
     total_count: int = strawberry.field(description="Matching products over all pages.")
     filters: list[Filter] = strawberry.field(
-        description="Facets of the whole result (not just this page), with disjunctive counts."
+        description="Facets of the whole result (not just this page), with disjunctive "
+        "counts: category, brand, availability, price and the 20 most common options."
     )
 
     @classmethod
