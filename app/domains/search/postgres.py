@@ -223,6 +223,11 @@ class PostgresBackend:
                             .join(item, sa.true())
                             .where(
                                 _D.deleted.is_(False),
+                                # through the GIN index: only documents with a word
+                                # starting like the suggestion are unnested
+                                _D.words.op("@@")(
+                                    sa.func.to_tsquery("simple", _prefix_query(folded.split()[0]))
+                                ),
                                 item.c.value.startswith(folded, autoescape=True),
                             )
                             .group_by(item.c.value)
