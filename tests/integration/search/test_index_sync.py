@@ -63,6 +63,8 @@ async def running(
         await relay
         await asyncio.to_thread(worker.stop)
         broker.close()
+        if isinstance(service.backend, search.ElasticsearchBackend):
+            await service.backend.drop()
         await service.close()
 
 

@@ -32,6 +32,8 @@ async def service(request, settings: Settings, db: Database):  # type: ignore[no
     if isinstance(svc.backend, search.ElasticsearchBackend):
         await svc.backend.drop()
     yield svc
+    if isinstance(svc.backend, search.ElasticsearchBackend):
+        await svc.backend.drop()
     await svc.close()
 
 
@@ -110,7 +112,7 @@ async def test_live_writes_during_a_rebuild_are_not_lost(service, db):
     assert await total(service, "zephyr") == 1
 
 
-async def test_the_reindex_command(services, db):
+async def test_the_reindex_command(services, settings, db):
     await load_small_catalog(db)
     env = {**os.environ, **services.env()}
     out = subprocess.run(
@@ -122,3 +124,9 @@ async def test_the_reindex_command(services, db):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "reindexed 30 products (elasticsearch)"
+    s = search.SearchService.from_settings(settings, db)
+    assert isinstance(s.backend, search.ElasticsearchBackend)
+    await s.backend.refresh()
+    assert await total(s, "item") == 30
+    await s.backend.drop()
+    await s.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import orjson
 import pytest
@@ -29,7 +31,7 @@ query($q: String, $f: [ProductFilter!], $first: Int, $after: String, $sort: Sear
 
 
 @pytest.fixture(scope="module")
-async def indexed(api: ApiClient, settings: Settings, db: Database) -> None:
+async def indexed(api: ApiClient, settings: Settings, db: Database) -> AsyncIterator[None]:
     await load_small_catalog(db)
     service = search.SearchService.from_settings(settings, db)
     assert isinstance(service.backend, search.ElasticsearchBackend)
@@ -40,6 +42,8 @@ async def indexed(api: ApiClient, settings: Settings, db: Database) -> None:
         )
     await sync_products(db, service, ids)
     await service.backend.refresh()
+    yield
+    await service.backend.drop()
     await service.close()
 
 
