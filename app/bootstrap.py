@@ -17,7 +17,7 @@ from dramatiq import Worker
 from redis.asyncio import Redis
 
 from app import workers
-from app.domains import CONTEXTS_WITH_TABLES, catalog
+from app.domains import CONTEXTS_WITH_TABLES, catalog, search
 from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
@@ -133,6 +133,8 @@ async def running(
             broker=broker,
             routes=routes,
         )
+        # the search engine's client lives as long as the runtime (SEARCH_URL or Postgres)
+        runtime.extra["search"] = search.SearchService.from_settings(settings, runtime.db)
         if settings.seed_demo:
             await seed_if_empty(runtime.db)
         if background:
@@ -161,6 +163,8 @@ async def running(
         if worker is not None:
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:
+            if "search" in runtime.extra:
+                await _step(runtime.extra["search"].close())
             await _step(runtime.close())
         if broker is not None:
             # the broker's own Redis pool (readyz pings, the worker's consumers) is not

@@ -1,5 +1,5 @@
-"""The `emporium` command: serve, worker, relay, migrate, seed, import, export, schema,
-create-staff."""
+"""The `emporium` command: serve, worker, relay, migrate, seed, import, export, reindex,
+schema, create-staff."""
 
 from __future__ import annotations
 
@@ -181,6 +181,21 @@ async def _seed(args: argparse.Namespace) -> None:
     print(f"seeded {n} demo products")
 
 
+async def _reindex(args: argparse.Namespace) -> None:
+    from app.bootstrap import running
+    from app.domains import catalog
+    from app.workers.search import reindex
+
+    async with running(_settings(), background=False) as rt:
+        service = rt.extra["search"]
+        async with rt.db.reader(catalog.CONTEXT) as uow:
+            total = await catalog.product_count(uow)
+        progress, update = _progress("reindexing")
+        with progress:
+            n = await reindex(rt.db, service, chunk=args.chunk, progress=lambda d: update(d, total))
+    print(f"reindexed {n} products ({service.backend.name})")
+
+
 async def _import(args: argparse.Namespace) -> int:
     from app.bootstrap import running
     from app.domains.catalog import CatalogError, import_file
@@ -322,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--products", type=int, default=240)
     sd.set_defaults(func=_run_async(_seed))
 
+    ri = sub.add_parser(
+        "reindex", help="rebuild the search index from the catalog, then swap it in atomically"
+    )
+    ri.add_argument("--chunk", type=int, default=500, help="products per batch")
+    ri.set_defaults(func=_run_async(_reindex))
+
     im = sub.add_parser("import", help="import products from a .csv or .jsonl file")
     im.add_argument("file")
     im.set_defaults(func=_run_async(_import))
@@ -366,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "export", "schema", "create-staff")
+    quiet = args.command in ("seed", "import", "export", "schema", "create-staff", "reindex")
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)

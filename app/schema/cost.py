@@ -49,7 +49,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from app.domains import catalog
+from app.domains import catalog, search
 from app.platform.pagination import MAX_PAGE_SIZE
 from app.resolvers.catalog_mutations import MAX_USER_ERRORS
 from app.schema import customers as customers_schema
@@ -92,6 +92,12 @@ LIST_BOUNDS: dict[str, int] = {
     },
     **customers_schema.LIST_BOUNDS,
     **staff_schema.LIST_BOUNDS,
+    # search: facets and predictive results are capped by the search context
+    "SearchProductConnection.filters": search.MAX_FACETS,
+    "Filter.values": search.MAX_FACET_VALUES,
+    "PredictiveSearchResult.products": search.MAX_PREDICTIVE,
+    "PredictiveSearchResult.categories": search.MAX_PREDICTIVE,
+    "PredictiveSearchResult.queries": search.MAX_PREDICTIVE,
 }
 # Lists as long as one of their arguments: `nodes(ids: [...])`.
 ARGUMENT_SIZED: dict[str, str] = {"Query.nodes": "ids"}

@@ -23,6 +23,14 @@ from app.schema.catalog import (
     list_products,
 )
 from app.schema.common import Node, keyset_edges
+from app.schema.search import (
+    PredictiveSearchResult,
+    ProductFilter,
+    SearchProductConnection,
+    SearchSortKeys,
+    predictive_search,
+    search_products,
+)
 
 
 def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node | None:
@@ -115,3 +123,28 @@ class Query:
     @strawberry.field(description="Objects by global IDs (at most 100), null where absent.")
     async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
         return [_node(info, f) for f in await resolve.nodes(info.context, ids)]
+
+    @strawberry.field(
+        description="Full-text product search with facets (`filters`). Words match through "
+        "stemming, accents, synonyms and one-letter typos; every word must match."
+    )
+    async def search(
+        self,
+        info: Info[Context, None],
+        query: str | None = None,
+        filters: list[ProductFilter] | None = None,
+        sort_key: SearchSortKeys = SearchSortKeys.RELEVANCE,
+        reverse: bool = False,
+        first: First = None,
+        after: str | None = None,
+    ) -> SearchProductConnection:
+        return await search_products(info, query, filters, sort_key, reverse, first, after)
+
+    @strawberry.field(
+        description="Search as you type: products, categories and query completions for "
+        "a partial query (its last word a prefix), at most `limit` (1 to 20) of each."
+    )
+    async def predictive_search(
+        self, info: Info[Context, None], query: str, limit: int = 10
+    ) -> PredictiveSearchResult:
+        return await predictive_search(info, query, limit)

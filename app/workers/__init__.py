@@ -12,10 +12,11 @@ import dramatiq
 
 from app.platform.broker import Routes
 from app.platform.settings import Settings
+from app.workers import search
 
 # Contexts add their subscriptions here as they land (search index sync, notifications, …).
 Registrar = Callable[[dramatiq.Broker, Routes, Settings], None]
-REGISTRARS: list[Registrar] = []
+REGISTRARS: list[Registrar] = [search.register]
 
 
 def register(broker: dramatiq.Broker, settings: Settings) -> Routes:

@@ -92,6 +92,15 @@ async def products_by_ids(
     return {r.id: _product(r) for r in rows}
 
 
+async def product_versions(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, datetime]:
+    """Each product's last change, whatever its status (products_by_ids sees only visible
+    ones): what a copy kept elsewhere (search) orders a removal by."""
+    rows = await uow.session.execute(
+        sa.select(m.products.c.id, m.products.c.updated_at).where(m.products.c.id.in_(ids))
+    )
+    return {r.id: r.updated_at for r in rows}
+
+
 async def products_by_handles(uow: UnitOfWork, handles: Sequence[str]) -> dict[str, Product]:
     rows = await uow.session.execute(
         sa.select(*_PRODUCT_COLS).where(m.products.c.handle.in_(handles), _visible())

@@ -1,0 +1,42 @@
+"""The one interface both engines implement; the contract tests run against each."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Sequence
+from typing import Protocol
+
+from app.domains.search.entities import SearchDocument, SearchQuery, SearchResult, Suggestions
+
+# an analysed query: one entry per word, any of its terms satisfies it
+Terms = Sequence[frozenset[str]]
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    async def ensure(self) -> None:
+        """Create what the backend needs if missing (an index and its alias)."""
+
+    async def upsert(self, docs: Sequence[SearchDocument]) -> None:
+        """Store documents; one older than the stored one for its product is ignored."""
+
+    async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
+        """Remove products at (id, version): an older version's removal is ignored, a
+        None version removes whatever is there."""
+
+    async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
+        """For each folded word the index lacks: indexed words one edit away (typos)."""
+
+    async def search(self, terms: Terms, query: SearchQuery) -> SearchResult: ...
+
+    async def suggest(self, terms: Terms, prefix: str, text: str, limit: int) -> Suggestions:
+        """Search-as-you-type: products matching every complete word and the `prefix`,
+        their categories, and query completions of `text`."""
+
+    async def rebuild(self, docs: AsyncIterable[Sequence[SearchDocument]]) -> int:
+        """Replace everything with `docs` (chunks), swapping atomically at the end."""
+
+    async def refresh(self) -> None:
+        """Make every write so far visible to searches (tests and reindex)."""
+
+    async def close(self) -> None: ...
