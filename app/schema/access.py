@@ -16,6 +16,8 @@ PUBLIC_FIELDS: dict[str, str] = {
     "Query.category": "the catalog is public",
     "Query.node": "resolves catalog objects only (customers and staff are not nodes)",
     "Query.nodes": "resolves catalog objects only (customers and staff are not nodes)",
+    "Query.search": "searches the public catalog",
+    "Query.predictiveSearch": "searches the public catalog",
     # the token is the credential: the field answers only for the customer it names
     "Query.customer": "Shopify's customer(customerAccessToken:): the argument authorises",
     # signing up, signing in and what needs no session
