@@ -186,30 +186,38 @@ class ElasticsearchBackend:
             if result.get("status", 200) >= 300 and result["status"] not in (404, 409):
                 raise RuntimeError(f"indexing failed: {result.get('error')}")
 
-    async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
+    async def _search(self, **request: Any) -> Any:
+        """A search on the alias. An index removed behind this process's back (by hand, or
+        by another process's rebuild gone wrong) is made again, empty, on the next search
+        instead of failing every search until a restart."""
         await self.ensure()
+        try:
+            return await self._call(self._es.search(index=self.alias, **request))
+        except NotFoundError:
+            self._ready = False
+            await self.ensure()
+            return await self._call(self._es.search(index=self.alias, **request))
+
+    async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
         long_terms = [t for t in terms if len(t) >= 5]
         if not long_terms:
             return {}
-        resp = await self._call(
-            self._es.search(
-                index=self.alias,
-                size=0,
-                suggest={
-                    "fix": {
-                        "text": " ".join(long_terms),
-                        "term": {
-                            "field": "vocabulary",
-                            "analyzer": "whitespace",
-                            "suggest_mode": "missing",
-                            "max_edits": 1,
-                            "prefix_length": 0,
-                            "min_word_length": 5,
-                            "size": 5,
-                        },
-                    }
-                },
-            )
+        resp = await self._search(
+            size=0,
+            suggest={
+                "fix": {
+                    "text": " ".join(long_terms),
+                    "term": {
+                        "field": "vocabulary",
+                        "analyzer": "whitespace",
+                        "suggest_mode": "missing",
+                        "max_edits": 1,
+                        "prefix_length": 0,
+                        "min_word_length": 5,
+                        "size": 5,
+                    },
+                }
+            },
         )
         out: dict[str, set[str]] = {}
         for entry in resp.get("suggest", {}).get("fix", []):
@@ -219,7 +227,6 @@ class ElasticsearchBackend:
         return out
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
-        await self.ensure()
         body: dict[str, Any] = {
             "query": _text_query(terms),
             "post_filter": {"bool": {"filter": _filters(query.filters)}},
@@ -231,14 +238,13 @@ class ElasticsearchBackend:
         }
         if query.with_facets:
             body["aggs"] = _facet_aggs(query.filters)
-        resp = await self._call(self._es.search(index=self.alias, body=body))
+        resp = await self._search(body=body)
         ids = [int(h["_id"]) for h in resp["hits"]["hits"]]
         total = int(resp["hits"]["total"]["value"])
         facets = _facets(resp["aggregations"]) if query.with_facets else None
         return SearchResult(ids, total, facets)
 
     async def suggest(self, terms: Terms, prefix: str, text: str, limit: int) -> Suggestions:
-        await self.ensure()
         must = _text_query(terms)
         conds = [must]
         if prefix:
@@ -263,7 +269,7 @@ class ElasticsearchBackend:
                     },
                 }
             }
-        resp = await self._call(self._es.search(index=self.alias, body=body))
+        resp = await self._search(body=body)
         queries: list[str] = []
         for entry in resp.get("suggest", {}).get("q", []):
             queries.extend(o["text"] for o in entry["options"])

@@ -161,3 +161,22 @@ async def test_facets_asked_for_inside_a_fragment_are_computed(api, indexed):
            fragment F on SearchProductConnection { filters { label values { count } } }"""
     r = (await api.query(q)).data["search"]
     assert sum(v["count"] for v in facet(r, "Brand")["values"]) == N_PRODUCTS
+
+
+async def test_an_index_removed_behind_the_apps_back_is_made_again_not_a_500(
+    api: ApiClient, settings: Settings, db: Database
+):
+    """The app's backend knows its index exists; another process then deletes it (by hand,
+    or a test's cleanup). Searches answer, empty, instead of INTERNAL_SERVER_ERROR."""
+    r = await api.query(SEARCH, {"q": "item"})
+    assert not r.errors
+    other = search.SearchService.from_settings(settings, db)
+    assert isinstance(other.backend, search.ElasticsearchBackend)
+    await other.backend.drop()
+    await other.backend.close()
+    r = await api.query(SEARCH, {"q": "item"})
+    assert not r.errors and r.data["search"]["totalCount"] == 0
+    r = await api.query(
+        "query($q: String!) { predictiveSearch(query: $q) { products { id } } }", {"q": "ite"}
+    )
+    assert not r.errors
