@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from app.domains.search.entities import (
 from app.domains.search.errors import InvalidSearchInput
 from app.domains.search.postgres import PostgresBackend
 from app.platform.db import Database
-from app.platform.settings import Settings
+from app.platform.settings import Settings, env_file
 
 # beyond this, a result list is a crawl, not a search (and Elasticsearch's window ends)
 MAX_OFFSET = 10_000
@@ -68,7 +67,7 @@ class SearchService:
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> SearchService:
         # the same dotenv file as the platform's settings (EMPORIUM_ENV_FILE; empty: none)
-        config = SearchConfig(_env_file=os.environ.get("EMPORIUM_ENV_FILE", ".env") or None)  # type: ignore[call-arg]
+        config = SearchConfig(_env_file=env_file())  # type: ignore[call-arg]
         analyzer = Analyzer(parse_synonyms(config.synonym_lines()))
         return cls(build_backend(settings, db, config), analyzer)
 
