@@ -39,6 +39,7 @@ from app.http import (
 )
 from app.images import route as images_route
 from app.platform.broker import ping_broker
+from app.platform.db import PoolStats
 from app.platform.logs import configure_logging, request_id_var
 from app.platform.relay import RelayStatus
 from app.platform.runtime import Runtime
@@ -109,6 +110,38 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.pool_size = Gauge(
+            "emporium_db_pool_size",
+            "connections each database pool keeps (requests past it wait for one)",
+            ["database"],
+            registry=self.registry,
+        )
+        self.pool_in_use = Gauge(
+            "emporium_db_pool_checked_out",
+            "connections in use right now",
+            ["database"],
+            registry=self.registry,
+        )
+        self.pool_overflow = Gauge(
+            "emporium_db_pool_overflow",
+            "connections open beyond the pool's size (0 unless DB_POOL_OVERFLOW allows it)",
+            ["database"],
+            registry=self.registry,
+        )
+        self.pool_opened = Gauge(
+            "emporium_db_connections_opened",
+            "connections this process has opened since it started: flat under steady load",
+            ["database"],
+            registry=self.registry,
+        )
+
+    def pools(self, stats: list[PoolStats]) -> None:
+        for p in stats:
+            self.pool_size.labels(p.database).set(p.size)
+            self.pool_in_use.labels(p.database).set(p.checked_out)
+            self.pool_overflow.labels(p.database).set(p.overflow)
+            self.pool_opened.labels(p.database).set(p.opened)
+
     def relay(self, status: RelayStatus | None) -> None:
         """Read at scrape time; a process without an in-process relay reports it as up."""
         self.relay_up.set(1 if status is None or status.up else 0)
@@ -171,6 +204,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def metrics_endpoint(request: Request) -> Response:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         metrics.relay(runtime.extra.get("relay") if runtime is not None else None)
+        if runtime is not None:
+            metrics.pools(runtime.db.pool_stats())
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager

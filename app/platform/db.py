@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +23,15 @@ from app.platform.outbox import claim_event, outbox_rows
 from app.platform.settings import Settings
 
 
+@dataclass(frozen=True)
+class PoolStats:
+    database: str
+    size: int
+    checked_out: int
+    overflow: int
+    opened: int  # connections opened since start: flat under steady load
+
+
 class Database:
     """Engines keyed by URL: contexts sharing a database share a pool.
 
@@ -35,6 +45,7 @@ class Database:
         self._makers: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._readers: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._listeners: list[Callable[[str], None]] = []
+        self._opened: dict[str, int] = {}
 
     @property
     def settings(self) -> Settings:
@@ -47,7 +58,8 @@ class Database:
             engine = create_async_engine(
                 url,
                 pool_size=self._pool_size,
-                max_overflow=self._pool_size,
+                max_overflow=self._settings.db_pool_overflow,
+                pool_timeout=self._settings.db_pool_timeout,
                 pool_pre_ping=False,
                 # statement parameters carry secrets (an outbox event's reset token, a
                 # password hash): never in a log line or an exception's message
@@ -58,6 +70,7 @@ class Database:
                 connect_args={"server_settings": {"application_name": "emporium"}},
             )
             event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+            event.listen(engine.sync_engine, "connect", self._on_connect(url))
             self._engines[url] = engine
             self._makers[url] = async_sessionmaker(engine, expire_on_commit=False)
             # reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips
@@ -87,6 +100,30 @@ class Database:
             finally:
                 await conn.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
                 await conn.commit()
+
+    def _on_connect(self, url: str) -> Callable[..., None]:
+        self._opened[url] = 0
+
+        def opened(*args: Any) -> None:
+            self._opened[url] += 1
+
+        return opened
+
+    def pool_stats(self) -> list[PoolStats]:
+        """Each pool's use right now, for /metrics: size, in use, overflow, opened so far."""
+        stats = []
+        for url, engine in self._engines.items():
+            pool = engine.sync_engine.pool
+            stats.append(
+                PoolStats(
+                    database=sa.engine.make_url(url).database or "",
+                    size=self._pool_size,
+                    checked_out=int(getattr(pool, "checkedout", lambda: 0)()),
+                    overflow=max(0, int(getattr(pool, "overflow", lambda: 0)())),
+                    opened=self._opened.get(url, 0),
+                )
+            )
+        return stats
 
     def on_statement(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Observe every SQL statement (the query-count tests use it); returns an undo."""

@@ -68,7 +68,12 @@ class Settings(BaseSettings):
     max_variable_depth: int = Field(default=10, ge=3)
     parser_cache_max_query_length: int = Field(default=10_000, ge=0)
     parser_cache_chars: int = Field(default=500_000, ge=0)
+    # Connections per database per process. Requests past it wait up to db_pool_timeout
+    # for one instead of opening more: an overflow connection is closed when handed back,
+    # so under load an overflowing pool opens and closes sessions all the time.
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_overflow: int = Field(default=0, ge=0)
+    db_pool_timeout: float = Field(default=10, gt=0)
     embedded_worker_threads: int = Field(default=2, ge=1)
     relay_interval: float = Field(default=0.2, gt=0)
     # while the database or broker is down, the relay's retries back off up to this

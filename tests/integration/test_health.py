@@ -63,3 +63,27 @@ async def test_browsers_on_other_origins_may_call_the_api(api):
     )
     assert r.headers["access-control-allow-origin"] == "*"
     assert "x-request-id" in r.headers["access-control-expose-headers"]
+
+
+async def test_concurrent_reads_share_the_pool_instead_of_opening_connections(api, settings):
+    """48 requests at once on a pool of 10: they queue for a connection; none is opened
+    past the pool, and /metrics shows it (the benchmarks once saw 20 new sessions a second
+    when the pool overflowed and closed what it had opened)."""
+    import asyncio
+    import re
+
+    query = (
+        "{ products(first: 5) { totalCount nodes { title variants(first: 2) { nodes { sku } } } } }"
+    )
+    await asyncio.gather(*(api.query(query) for _ in range(48)))
+    await asyncio.gather(*(api.query(query) for _ in range(48)))
+    text = (await api.http.get("/metrics")).text
+
+    def gauge(name: str) -> float:
+        values = re.findall(rf"^{name}{{[^}}]*}} (\S+)$", text, re.M)
+        assert values, f"{name} missing from /metrics"
+        return max(float(v) for v in values)
+
+    assert gauge("emporium_db_pool_size") == settings.db_pool_size
+    assert gauge("emporium_db_pool_overflow") == 0
+    assert 1 <= gauge("emporium_db_connections_opened") <= settings.db_pool_size
