@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.domains.pricing import compute as arithmetic
+from app.domains.pricing.compute import compute, normalise_code
+from app.domains.pricing.compute import delivery_options as offered
 from app.domains.pricing.entities import (
     DeliveryOption,
     PricingRequest,
@@ -89,7 +90,7 @@ async def load_rules(
 ) -> PricingRules:
     """The codes the request names (with this buyer's uses), the destination's zones and
     tax rates: everything `compute` reads, nothing more."""
-    keys = sorted({arithmetic.normalise_code(c) for c in request.discount_codes} - {""})
+    keys = sorted({normalise_code(c) for c in request.discount_codes} - {""})
     codes = {}
     if keys:
         found = await uow.session.execute(
@@ -129,7 +130,7 @@ async def price(
     """Price `request` from the current rules (read only; `uow` may be a reader)."""
     async with uow:
         rules = await load_rules(uow, request, prices_include_tax=prices_include_tax, now=now)
-    return arithmetic.compute(rules, request)
+    return compute(rules, request)
 
 
 async def delivery_options(
@@ -138,4 +139,4 @@ async def delivery_options(
     """The delivery options for a destination, a (discounted) subtotal and a weight."""
     async with uow:
         zones = await zones_for(uow, country, currency)
-    return arithmetic.delivery_options(zones, country, subtotal, weight_grams, currency)
+    return offered(zones, country, subtotal, weight_grams, currency)
