@@ -76,7 +76,7 @@ async def test_codes_match_ignoring_case_and_their_rules_are_enforced(db: Databa
         ({"kind": "FIXED_AMOUNT", "value": D("5")}, "currency"),
         ({"kind": "FIXED_AMOUNT", "value": D("5.5"), "currency": "JPY"}, "value"),
         ({"code": "has space"}, "code"),
-        ({"usage_limit": 0}, "usage_limit"),
+        ({"usage_limit": 0}, "usageLimit"),
         (
             {
                 "starts_at": datetime(2027, 1, 2, tzinfo=UTC),

@@ -112,13 +112,16 @@ def _check_discount(v: dict[str, Any]) -> dict[str, Any]:
         v["minimum_subtotal"] = _amount(v["minimum_subtotal"], cur, "minimumSubtotal")
     if v.get("starts_at") and v.get("ends_at") and v["ends_at"] <= v["starts_at"]:
         raise InvalidInput("ends after it starts", "endsAt")
-    for f in ("usage_limit", "usage_limit_per_customer"):
+    for f, name in (
+        ("usage_limit", "usageLimit"),
+        ("usage_limit_per_customer", "usageLimitPerCustomer"),
+    ):
         if v.get(f) is not None and not (1 <= v[f] <= 2_000_000_000):
-            raise InvalidInput("at least 1", f)
-    for f in ("product_ids", "category_ids"):
+            raise InvalidInput("at least 1", name)
+    for f, name in (("product_ids", "productIds"), ("category_ids", "categoryIds")):
         ids = sorted(set(v.get(f) or ()))
         if len(ids) > MAX_TARGETS:
-            raise InvalidInput(f"at most {MAX_TARGETS}", f)
+            raise InvalidInput(f"at most {MAX_TARGETS}", name)
         v[f] = ids
     return {k: v.get(k) for k in _DISCOUNT_FIELDS}
 
@@ -225,7 +228,9 @@ async def list_shipping_zones(uow: UnitOfWork) -> list[ShippingZone]:
         return await _zones(uow)
 
 
-async def create_shipping_zone(uow: UnitOfWork, name: str, countries: list[str]) -> ShippingZone:
+async def create_shipping_zone(
+    uow: UnitOfWork, name: str | None, countries: list[str]
+) -> ShippingZone:
     """A zone; no countries makes it the rest of the world."""
     values = {"name": _name(name, "name"), "countries": _countries(countries)}
     async with uow:
