@@ -25,6 +25,7 @@ CONTEXTS: tuple[str, ...] = (
     "orders",
     "notifications",
     "recommendations",
+    "pricing",
 )
 
 
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     database_url_orders: str | None = None
     database_url_notifications: str | None = None
     database_url_recommendations: str | None = None
+    database_url_pricing: str | None = None
     redis_url: str | None = None
     broker_url: str | None = None
     search_url: str | None = None
@@ -117,6 +119,9 @@ class Settings(BaseSettings):
     login_failures_per_ip: int = Field(default=50, ge=1)
     login_window: int = Field(default=15 * 60, ge=1)  # seconds
     recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
+
+    # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
+    prices_include_tax: bool = False
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
