@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         schema=S,
     )
-    op.create_index("ix_payment_events_payment_id", "payment_events", ["payment_id"], schema=S)
+    op.create_index("ix_payments_payment_events_payment_id", "payment_events", ["payment_id"], schema=S)
     op.create_table(
         "compensations",
         sa.Column("reference", sa.Text(), nullable=False),

@@ -137,7 +137,7 @@ def from_stripe_error(exc: stripe.StripeError, gateway_id: str | None = None) ->
     (network, rate limit, lock contention, Stripe's 5xx) is a retryable error."""
     err = exc.error
     intent = getattr(err, "payment_intent", None) if err is not None else None
-    gid = (intent.get("id") if intent else None) or gateway_id
+    gid = (getattr(intent, "id", None) if intent else None) or gateway_id
     message = exc.user_message or str(exc) or type(exc).__name__
     if isinstance(exc, stripe.CardError):
         code = (err.decline_code if err is not None else None) or exc.code or "card_declined"
