@@ -8,6 +8,7 @@ minor units (app/platform/money.py).
 
 from app.domains.payments.entities import Payment, PaymentStatus
 from app.domains.payments.errors import (
+    InvalidWebhookEvent,
     NotRefundable,
     PaymentGatewayError,
     PaymentMismatch,
@@ -45,6 +46,7 @@ CONTEXT = "payments"
 __all__ = [
     "CONTEXT",
     "GatewayResult",
+    "InvalidWebhookEvent",
     "NotRefundable",
     "Outcome",
     "Payment",

@@ -62,3 +62,9 @@ class WebhookSignatureInvalid(PaymentsError):
     """The Stripe-Signature header is missing, malformed, stale or does not match."""
 
     code = "SIGNATURE_INVALID"
+
+
+class InvalidWebhookEvent(PaymentsError):
+    """A verified body that is not a Stripe event (no id, type or data.object)."""
+
+    code = "INVALID_EVENT"

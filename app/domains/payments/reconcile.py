@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.domains.payments import models as m
 from app.domains.payments.entities import PaymentStatus
-from app.domains.payments.errors import PaymentsError
+from app.domains.payments.errors import InvalidWebhookEvent
 from app.domains.payments.events import PaymentAuthorized, PaymentCaptured, PaymentRefunded
 from app.domains.payments.gateway import PaymentGateway
 from app.domains.payments.service import (
@@ -47,7 +47,7 @@ async def handle_stripe_event(
     data = event.get("data")
     obj = data.get("object") if isinstance(data, Mapping) else None
     if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, Mapping):
-        raise PaymentsError("Not a Stripe event: id, type and data.object are required")
+        raise InvalidWebhookEvent("Not a Stripe event: id, type and data.object are required")
     claimed = await uow.session.execute(
         insert(m.webhook_events)
         .values(event_id=event_id[:255], type=kind[:255])

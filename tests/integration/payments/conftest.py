@@ -102,3 +102,28 @@ async def payment(db: Database, reference: str) -> payments.Payment:
         found = await payments.payment_by_reference(uow, reference)
     assert found is not None
     return found
+
+
+def intent_event(
+    kind: str,
+    intent_id: str,
+    reference: str | None = None,
+    *,
+    amount_received: int = 0,
+    event_id: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A Stripe event about a PaymentIntent, shaped as Stripe sends it."""
+    obj: dict[str, Any] = {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount_received": amount_received,
+        "metadata": {"reference": reference} if reference else {},
+        **fields,
+    }
+    return {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:16]}",
+        "object": "event",
+        "type": kind,
+        "data": {"object": obj},
+    }
