@@ -6,6 +6,7 @@ Other code uses only what this module exports. Amounts are integers in the curre
 minor units (app/platform/money.py).
 """
 
+from app.domains.payments.amounts import from_minor, to_minor
 from app.domains.payments.entities import Payment, PaymentStatus
 from app.domains.payments.errors import (
     InvalidWebhookEvent,
@@ -68,6 +69,7 @@ __all__ = [
     "WebhookSignatureInvalid",
     "authorize_and_capture",
     "build_gateway",
+    "from_minor",
     "handle_stripe_event",
     "idempotency_key",
     "is_compensated",
@@ -75,6 +77,7 @@ __all__ = [
     "payment_by_reference",
     "refund",
     "signature_header",
+    "to_minor",
     "verify_signature",
     "void_or_refund",
     "webhook_secrets",

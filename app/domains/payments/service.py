@@ -177,6 +177,8 @@ async def authorize_and_capture(
         raise PaymentsError(f"reference must be 1 to {MAX_REFERENCE} characters", reference)
     if amount <= 0:
         raise PaymentsError("amount must be positive (minor units)", reference)
+    if len(currency) != 3 or not currency.isalpha():
+        raise PaymentsError("currency must be a three-letter ISO 4217 code", reference)
     currency = currency.upper()
     await uow.session.execute(
         insert(P)

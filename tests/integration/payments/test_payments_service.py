@@ -261,3 +261,24 @@ async def test_a_pending_payment_abandoned_by_compensation_is_failed(db: Databas
         await charge(db, g, ref, token="tok_timeout")
     p = await compensate(db, g, ref)
     assert p is not None and (p.status, p.failure_code) == ("failed", "abandoned")
+
+
+@pytest.mark.parametrize(
+    "reference, amount, currency",
+    [
+        ("", 100, "USD"),
+        ("x" * 201, 100, "USD"),
+        ("ok", 0, "USD"),
+        ("ok", -5, "USD"),
+        ("ok", 100, "US$"),
+    ],
+)
+async def test_bad_input_is_refused_before_anything_is_recorded_or_charged(
+    db: Database, reference, amount, currency
+):
+    g = payments.TestGateway()
+    with pytest.raises(payments.PaymentsError):
+        await charge(db, g, reference, amount, currency)
+    assert g.calls == []
+    if reference and len(reference) <= 200:
+        assert await payment_rows(db, reference) == 0
