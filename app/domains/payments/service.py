@@ -72,7 +72,11 @@ async def is_compensated(uow: UnitOfWork, reference: str) -> bool:
 
 
 async def _locked(uow: UnitOfWork, where: sa.ColumnElement[bool]) -> Any:
-    return (await uow.session.execute(sa.select(P).where(where).with_for_update())).first()
+    """The payment, locked for this transaction, with whether its reference is compensated."""
+    c = m.compensations
+    compensated = sa.exists().where(c.c.reference == P.c.reference).label("compensated")
+    query = sa.select(P, compensated).where(where).with_for_update(of=P)
+    return (await uow.session.execute(query)).first()
 
 
 async def _set(uow: UnitOfWork, payment_id: int, **values: Any) -> Any:
@@ -194,7 +198,7 @@ async def authorize_and_capture(
                 f"{reference} is already a payment of {row.amount} {row.currency} on {row.gateway}",
                 reference,
             )
-        compensated = await is_compensated(uow, reference)
+        compensated = row.compensated
         if row.status == PaymentStatus.PENDING and compensated:
             await _fail(uow, row, "error", "compensated", "The checkout was cancelled")
         elif row.status == PaymentStatus.PENDING:
@@ -350,7 +354,7 @@ async def refund(
     if row is None:
         await uow.rollback()
         raise PaymentNotFound(f"No payment for {reference}", reference)
-    compensated = await is_compensated(uow, reference)
+    compensated = row.compensated
     if request_key is not None:
         e = m.payment_events
         done = await uow.session.execute(
