@@ -282,3 +282,18 @@ async def test_bad_input_is_refused_before_anything_is_recorded_or_charged(
     assert g.calls == []
     if reference and len(reference) <= 200:
         assert await payment_rows(db, reference) == 0
+
+
+async def test_a_charge_costs_ten_statements_and_asking_again_two(db: Database):
+    g, ref = payments.TestGateway(), new_ref()
+    seen: list[str] = []
+    undo = db.on_statement(seen.append)
+    try:
+        await charge(db, g, ref)
+        first = len(seen)
+        await charge(db, g, ref)
+    finally:
+        undo()
+    # insert-if-new; per step: lock (with the compensation flag), history, update, outbox;
+    # then the lock that finds it done. A repeat: insert-if-new, lock, done.
+    assert (first, len(seen) - first) == (10, 2)
