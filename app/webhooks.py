@@ -25,7 +25,9 @@ log = logging.getLogger("emporium.webhooks")
 GATEWAY = "payments.gateway"  # runtime.extra key: one gateway per process
 
 
-def stripe_gateway(runtime: Runtime) -> payments.PaymentGateway:
+def payment_gateway(runtime: Runtime) -> payments.PaymentGateway:
+    """The process's gateway, built on first use: the test gateway keeps its charges in
+    the object, so everything in a process (webhooks, saga steps) must share one."""
     gateway = runtime.extra.get(GATEWAY)
     if gateway is None:
         gateway = runtime.extra[GATEWAY] = payments.build_gateway(runtime.settings)
@@ -58,7 +60,7 @@ async def stripe_webhook(request: Request) -> Response:
         return error_response(RequestError(400, "The body is not a JSON event"), rid)
     try:
         async with runtime.db.uow(payments.CONTEXT) as uow:
-            outcome = await payments.handle_stripe_event(uow, stripe_gateway(runtime), event)
+            outcome = await payments.handle_stripe_event(uow, payment_gateway(runtime), event)
     except (payments.PaymentRetryable, payments.PaymentGatewayError) as exc:
         log.warning("stripe event %s not reconciled yet: %s", event.get("id"), exc.message)
         return error_response(RequestError(503, exc.message, exc.code), rid)

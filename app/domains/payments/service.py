@@ -172,7 +172,8 @@ async def authorize_and_capture(
 
     Returns the payment: CAPTURED when charged, FAILED when declined (`declined`) or
     refused for good; a reference the saga already compensated is never charged (FAILED,
-    code `compensated`). Raises PaymentRetryable when the processor did not answer (call
+    code `compensated`; or AUTHORIZED/VOIDED/REFUNDED when the compensation raced this
+    call): treat anything but `payment.captured` as not paid. Raises PaymentRetryable when the processor did not answer (call
     again: same key, no second charge), PaymentGatewayError when a capture is refused
     (the authorization stays: compensate with void_or_refund), PaymentMismatch when the
     reference was charged with another amount or currency.
