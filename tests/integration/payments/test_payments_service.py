@@ -297,3 +297,15 @@ async def test_a_charge_costs_ten_statements_and_asking_again_two(db: Database):
     # insert-if-new; per step: lock (with the compensation flag), history, update, outbox;
     # then the lock that finds it done. A repeat: insert-if-new, lock, done.
     assert (first, len(seen) - first) == (10, 2)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.15, 0.25])
+async def test_a_compensation_racing_a_charge_leaves_no_money_taken(db: Database, delay):
+    g, ref = payments.TestGateway(latency=0.1), new_ref()
+    charging = asyncio.create_task(charge(db, g, ref))
+    await asyncio.sleep(delay)  # before, during the authorize, between the steps, after
+    await compensate(db, g, ref)
+    await charging  # captured only when it finished before the compensation began
+    final = await payment(db, ref)
+    assert final.compensated and not final.captured
+    assert all(c.voided or c.refunded == c.captured for c in g.charges.values())
