@@ -46,6 +46,7 @@ from app.platform.runtime import Runtime
 from app.platform.settings import Settings, load_settings
 from app.schema import build_schema
 from app.schema.guards import Limits
+from app.webhooks import route as stripe_webhook_route
 
 log = logging.getLogger("emporium.http")
 
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             images_route,
+            stripe_webhook_route,
         ],
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -122,6 +122,16 @@ class Settings(BaseSettings):
 
     # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
     prices_include_tax: bool = False
+    # payments (app/domains/payments): the built-in `test` gateway needs nothing; `stripe`
+    # needs STRIPE_API_KEY. STRIPE_API_BASE points at another API host (stripe-mock).
+    payment_gateway: Literal["test", "stripe"] = "test"
+    stripe_api_key: str = Field(default="", repr=False)
+    stripe_api_base: str = ""
+    stripe_timeout: float = Field(default=20, gt=0)  # seconds per Stripe request
+    # /webhooks/stripe: the endpoint's signing secret(s), comma-separated while one is
+    # rolled; a signature older (or newer) than the tolerance is refused (replays)
+    stripe_webhook_secret: str = Field(default="", repr=False)
+    stripe_webhook_tolerance: int = Field(default=300, ge=1, le=3600)  # seconds
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
@@ -149,6 +159,13 @@ class Settings(BaseSettings):
             kid, _, secret = entry.partition(":")
             if not kid.strip() or len(secret.strip()) < 32:
                 raise ValueError('entries are "kid:secret" with a secret of 32+ characters')
+        return v
+
+    @field_validator("stripe_api_key")
+    @classmethod
+    def _check_stripe_key(cls, v: str, info: ValidationInfo) -> str:
+        if info.data.get("payment_gateway") == "stripe" and not v:
+            raise ValueError("is required when PAYMENT_GATEWAY=stripe")
         return v
 
     @field_validator("currency_code")
