@@ -17,7 +17,7 @@ from dramatiq import Worker
 from redis.asyncio import Redis
 
 from app import workers
-from app.domains import CONTEXTS_WITH_TABLES, catalog, search
+from app.domains import CONTEXTS_WITH_TABLES, cart, catalog, search
 from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
@@ -25,6 +25,7 @@ from app.platform.migrate import migrate
 from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
 from app.platform.settings import ConfigError, Settings
+from app.workers.cart import run_snapshot_trigger
 
 log = logging.getLogger("emporium")
 
@@ -99,6 +100,7 @@ async def running(
     engines: EmbeddedEngines | None = None
     worker: Worker | None = None
     relay_task: asyncio.Task[None] | None = None
+    snapshot_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     runtime: Runtime | None = None
     broker: dramatiq.Broker | None = None
@@ -135,6 +137,10 @@ async def running(
         )
         # the search engine's client lives as long as the runtime (SEARCH_URL or Postgres)
         runtime.extra["search"] = search.SearchService.from_settings(settings, runtime.db)
+        # carts: their own Redis client (short timeouts: an outage degrades to Postgres)
+        runtime.extra["cart.store"] = cart.build_store(
+            settings, runtime.db, cart.cart_redis(settings)
+        )
         if settings.seed_demo:
             await seed_if_empty(runtime.db)
         if background:
@@ -154,17 +160,23 @@ async def running(
                     status=relay_status,
                 )
             )
+            snapshot_task = asyncio.create_task(
+                run_snapshot_trigger(routes, settings.cart_snapshot_interval, stop)
+            )
         yield runtime
     finally:
         # Every step runs even if the one before it failed or was cancelled (a second
         # Ctrl-C cancels the lifespan): nothing may be left running, above all the engines.
         stop.set()
         await _step(_wait_task(relay_task))
+        await _step(_wait_task(snapshot_task))
         if worker is not None:
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:
             if "search" in runtime.extra:
                 await _step(runtime.extra["search"].close())
+            if "cart.store" in runtime.extra:
+                await _step(runtime.extra["cart.store"].redis.aclose())
             await _step(runtime.close())
         if broker is not None:
             # the broker's own Redis pool (readyz pings, the worker's consumers) is not

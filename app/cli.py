@@ -103,6 +103,7 @@ async def _relay(args: argparse.Namespace) -> None:
     from app.bootstrap import running
     from app.domains import CONTEXTS_WITH_TABLES
     from app.platform.relay import run_relay
+    from app.workers.cart import run_snapshot_trigger
 
     settings = _settings()
     if settings.embedded:
@@ -115,6 +116,10 @@ async def _relay(args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         logging.getLogger("emporium").info("relay running")
+        # the relay process also triggers the periodic cart snapshot pass
+        snapshots = asyncio.create_task(
+            run_snapshot_trigger(rt.routes, settings.cart_snapshot_interval, stop)
+        )
         await run_relay(
             rt.db,
             CONTEXTS_WITH_TABLES,
@@ -123,6 +128,8 @@ async def _relay(args: argparse.Namespace) -> None:
             retention=timedelta(days=settings.outbox_retention_days),
             stop=stop,
         )
+        stop.set()
+        await snapshots
 
 
 async def _migrate(args: argparse.Namespace) -> None:

@@ -113,12 +113,26 @@ class Settings(BaseSettings):
     login_window: int = Field(default=15 * 60, ge=1)  # seconds
     recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
 
+    # carts (app/domains/cart): live in Redis (CART_REDIS_URL, else REDIS_URL) with a
+    # sliding TTL, backed by Postgres snapshots
+    cart_redis_url: str | None = None
+    cart_redis_timeout: float = Field(default=0.5, gt=0)  # seconds before Redis counts as down
+    cart_redis_retry: float = Field(default=2.0, gt=0)  # seconds between tries while it is down
+    cart_ttl: int = Field(default=7 * 24 * 3600, ge=60)  # seconds; every read or write slides it
+    # every write also lands in Postgres at once (nothing lost if Redis loses its data);
+    # off: only carts idle for CART_SNAPSHOT_IDLE are copied, by the snapshot worker
+    cart_durable_writes: bool = True
+    cart_snapshot_idle: float = Field(default=30 * 60, ge=0)  # seconds
+    cart_snapshot_interval: float = Field(default=60, gt=0)  # seconds between worker runs
+    cart_max_quantity: int = Field(default=100, ge=1, le=1_000_000)  # per line
+    cart_max_lines: int = Field(default=100, ge=1, le=500)  # per cart
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _check_database_url(str(info.field_name).upper(), v)
 
-    @field_validator("redis_url")
+    @field_validator("redis_url", "cart_redis_url")
     @classmethod
     def _check_redis(cls, v: str | None) -> str | None:
         if v and not v.startswith(("redis://", "rediss://", "unix://")):

@@ -13,7 +13,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.domains import catalog, customers, search
+from app.domains import cart, catalog, customers, search
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -44,6 +44,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     PaginationError,
     InvalidId,
     catalog.CatalogError,
+    cart.CartError,
     customers.CustomersError,
     search.SearchError,
 )

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from app.schema.cart import CartQuery
 from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
@@ -18,7 +19,7 @@ from app.schema.mutation import Mutation
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
 
-Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery))
+Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery, CartQuery))
 
 
 class Schema(strawberry.Schema):
