@@ -25,6 +25,7 @@ CONTEXTS: tuple[str, ...] = (
     "orders",
     "notifications",
     "recommendations",
+    "pricing",
 )
 
 
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     database_url_orders: str | None = None
     database_url_notifications: str | None = None
     database_url_recommendations: str | None = None
+    database_url_pricing: str | None = None
     redis_url: str | None = None
     broker_url: str | None = None
     search_url: str | None = None
@@ -126,6 +128,8 @@ class Settings(BaseSettings):
     cart_snapshot_interval: float = Field(default=60, gt=0)  # seconds between worker runs
     cart_max_quantity: int = Field(default=100, ge=1, le=1_000_000)  # per line
     cart_max_lines: int = Field(default=100, ge=1, le=500)  # per cart
+    # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
+    prices_include_tax: bool = False
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod

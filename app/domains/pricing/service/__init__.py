@@ -1,0 +1,51 @@
+"""Pricing use cases: `price` (what the cart calls), `redeem`/`restore` (the checkout saga),
+and the staff writes to codes, shipping and tax."""
+
+from app.domains.pricing.service.pricing import delivery_options, load_rules, price
+from app.domains.pricing.service.redemptions import redeem, restore
+from app.domains.pricing.service.writes import (
+    MAX_METHODS_PER_ZONE,
+    MAX_PROVINCES,
+    MAX_TARGETS,
+    MAX_WEIGHT_BRACKETS,
+    MAX_ZONES,
+    create_discount_code,
+    create_shipping_method,
+    create_shipping_zone,
+    delete_discount_code,
+    delete_shipping_method,
+    delete_shipping_zone,
+    list_discount_codes,
+    list_shipping_zones,
+    list_tax_rates,
+    set_tax_rate,
+    update_discount_code,
+    update_shipping_method,
+    update_shipping_zone,
+)
+
+__all__ = [
+    "MAX_METHODS_PER_ZONE",
+    "MAX_PROVINCES",
+    "MAX_TARGETS",
+    "MAX_WEIGHT_BRACKETS",
+    "MAX_ZONES",
+    "create_discount_code",
+    "create_shipping_method",
+    "create_shipping_zone",
+    "delete_discount_code",
+    "delete_shipping_method",
+    "delete_shipping_zone",
+    "delivery_options",
+    "list_discount_codes",
+    "list_shipping_zones",
+    "list_tax_rates",
+    "load_rules",
+    "price",
+    "redeem",
+    "restore",
+    "set_tax_rate",
+    "update_discount_code",
+    "update_shipping_method",
+    "update_shipping_zone",
+]
