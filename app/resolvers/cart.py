@@ -5,9 +5,10 @@ catalog's public service today; inventory and pricing plug in at `cart_service`)
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from app.domains import cart, catalog, customers
+from app.domains import cart, catalog, customers, pricing
 from app.platform.db import Database
 from app.platform.ids import InvalidId, from_global_id
 from app.resolvers.context import Context
@@ -54,7 +55,7 @@ def cart_service(runtime: Any) -> cart.CartService:
             prices=CatalogPrices(runtime.db),
             # the seam: inventory's available quantities and pricing's quote go here
             available=cart.NO_LIMITS,
-            pricer=cart.NO_EXTRAS,
+            pricer=PricingQuote(runtime.db, s.prices_include_tax),
             limits=cart.limits(s),
         )
     return found  # type: ignore[no-any-return]
@@ -195,3 +196,86 @@ async def select_delivery_option(ctx: Context, gid: str, handle: str) -> cart.Pr
     return await cart_service(ctx.runtime).select_delivery_option(
         token, viewer_customer(ctx), handle
     )
+
+
+class PricingQuote:
+    """Discounts, delivery and tax from the pricing context's public `price()`. Skipped for
+    a cart with no codes and no destination: pricing would answer nothing but the lines."""
+
+    def __init__(self, db: Database, prices_include_tax: bool) -> None:
+        self.db = db
+        self.prices_include_tax = prices_include_tax
+
+    async def __call__(
+        self, c: cart.Cart, lines: Sequence[cart.PricedLine], subtotal: Decimal
+    ) -> cart.Quote:
+        address = c.shipping_address or {}
+        country = address.get("country_code") or c.buyer.country_code
+        if not c.discount_codes and not country:
+            return cart.Quote(taxes_included=self.prices_include_tax)
+        # codes may apply to categories: each line's product's category and those above it
+        chains = await self._categories([pl.variant.product_id for pl in lines if pl.variant])
+        request = pricing.PricingRequest(
+            currency=c.currency,
+            lines=[
+                pricing.PricingLine(
+                    key=str(pl.line.id),
+                    variant_id=pl.line.variant_id,
+                    product_id=pl.variant.product_id,
+                    category_ids=chains.get(pl.variant.product_id, ()),
+                    quantity=pl.line.quantity,
+                    unit_price=pl.amount_per_quantity,
+                    compare_at_price=pl.compare_at_per_quantity,
+                    weight_grams=int(pl.variant.weight_grams),
+                )
+                for pl in lines
+                if pl.variant is not None
+            ],
+            discount_codes=list(c.discount_codes),
+            customer_id=c.customer_id,
+            email=c.buyer.email,
+            country=country,
+            province=address.get("province"),
+            delivery_option=c.delivery_option,
+        )
+        r = await pricing.price(
+            self.db.reader(pricing.CONTEXT), request, prices_include_tax=self.prices_include_tax
+        )
+        return cart.Quote(
+            discount=r.total_discount,
+            tax=r.total_tax,
+            shipping=r.shipping,
+            delivery_options=tuple(
+                cart.DeliveryOption(o.handle, o.title, o.amount) for o in r.delivery_options
+            ),
+            rejected_codes=tuple((p.code.strip().upper(), p.error_code) for p in r.code_problems),
+            taxes_included=r.prices_include_tax,
+            line_totals={int(lp.key): lp.total for lp in r.lines},
+            total=r.total,
+            selected_delivery_option=r.selected_delivery_option.handle
+            if r.selected_delivery_option
+            else None,
+        )
+
+    async def _categories(self, product_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        if not product_ids:
+            return {}
+        async with self.db.reader(catalog.CONTEXT) as uow:
+            products = await catalog.products_by_ids(uow, list(set(product_ids)))
+            known: dict[int, catalog.Category] = {}
+            wanted = {p.category_id for p in products.values() if p.category_id is not None}
+            while wanted:  # one query per level of the tree
+                found = await catalog.categories_by_ids(uow, sorted(wanted))
+                known.update(found)
+                wanted = {x.parent_id for x in found.values() if x.parent_id is not None} - set(
+                    known
+                )
+        chains: dict[int, tuple[int, ...]] = {}
+        for p in products.values():
+            chain: list[int] = []
+            cid = p.category_id
+            while cid is not None and cid in known and len(chain) < 64:
+                chain.append(cid)
+                cid = known[cid].parent_id
+            chains[p.id] = tuple(chain)
+        return chains

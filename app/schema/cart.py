@@ -170,6 +170,7 @@ class Cart:
             for o in c.delivery_options
         ]
         a = c.cart.shipping_address
+        rejected = {code for code, _ in c.rejected_codes}
         return cls(
             _c=c,
             id=strawberry.ID(cart.encode_id(c.cart.id)),
@@ -192,7 +193,7 @@ class Cart:
                 else None,
             ),
             discount_codes=[
-                CartDiscountCode(code=code, applicable=code not in c.rejected_codes)
+                CartDiscountCode(code=code, applicable=code not in rejected)
                 for code in c.cart.discount_codes
             ],
             shipping_address=CartDeliveryAddress(
@@ -316,6 +317,9 @@ LIST_BOUNDS: dict[str, int] = {
     "Cart.discountCodes": cart.MAX_DISCOUNT_CODES,
     "Cart.deliveryOptions": MAX_DELIVERY_OPTIONS,
     **{f"{p.__name__}.userErrors": 1 for p in PAYLOADS},
+    # these also report each discount code the pricing context refuses
+    "CartCreatePayload.userErrors": 1 + cart.MAX_DISCOUNT_CODES,
+    "CartDiscountCodesUpdatePayload.userErrors": 1 + cart.MAX_DISCOUNT_CODES,
 }
 
 
@@ -324,6 +328,22 @@ async def _run(
 ) -> tuple[Cart | None, list[UserError]]:
     c, problems = await resolve.attempt(work, prefix)
     return (Cart.from_domain(c) if c else None), [_error(p) for p in problems]
+
+
+def _code_errors(c: Cart | None, prefix: list[str]) -> list[UserError]:
+    """Discount codes on the cart that do not apply, each as a userError with pricing's code
+    (the cart keeps them, `applicable: false`, as Shopify does)."""
+    if c is None:
+        return []
+    codes = list(c._c.cart.discount_codes)
+    return [
+        UserError(field=[*prefix, str(codes.index(code))], message=_CODE_MESSAGE, code=why)
+        for code, why in c._c.rejected_codes
+        if code in codes
+    ]
+
+
+_CODE_MESSAGE = "This discount code does not apply to this cart"
 
 
 def _error(p: Problem) -> UserError:
@@ -351,6 +371,7 @@ class CartMutation:
         self, info: Info[Context, None], input: CartInput | None = None
     ) -> CartCreatePayload:
         cart_, errors = await _run(resolve.create(info.context, input or CartInput()), ["input"])
+        errors += _code_errors(cart_, ["input", "discountCodes"])
         return CartCreatePayload(cart=cart_, user_errors=errors)
 
     @strawberry.mutation(description="Add lines; a variant already in the cart adds up.")
@@ -384,6 +405,7 @@ class CartMutation:
         c, errors = await _run(
             resolve.update_discount_codes(info.context, cart_id, discount_codes or [])
         )
+        errors += _code_errors(c, ["discountCodes"])
         return CartDiscountCodesUpdatePayload(cart=c, user_errors=errors)
 
     @strawberry.mutation(

@@ -3,6 +3,7 @@ its Postgres snapshot) and the priced view a read answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -108,6 +109,11 @@ class Quote:
     # discount codes the pricing context does not apply, with why
     rejected_codes: tuple[tuple[str, str], ...] = ()
     taxes_included: bool = False
+    # what the pricing context makes of each line (by line id) and of the whole cart, when
+    # it answered: its rounding and tax rules stand, the cart adds nothing up itself
+    line_totals: Mapping[int, Decimal] = field(default_factory=dict)
+    total: Decimal | None = None
+    selected_delivery_option: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +139,8 @@ class PricedCart:
     total: Decimal
     delivery_options: tuple[DeliveryOption, ...] = ()
     # discount codes on the cart that the pricing context does not apply
-    rejected_codes: tuple[str, ...] = field(default=())
+    # (code, why) for discount codes on the cart the pricing context does not apply
+    rejected_codes: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def total_quantity(self) -> int:

@@ -16,19 +16,21 @@ from app.domains.cart.entities import Cart, PricedLine, Quote, VariantPrice
 
 
 class PriceSource(Protocol):
-    async def __call__(self, variant_ids: Sequence[int]) -> Mapping[int, VariantPrice]:
+    async def __call__(self, variant_ids: Sequence[int], /) -> Mapping[int, VariantPrice]:
         """Variants that can be bought now, with their current catalog price (one batch)."""
         ...
 
 
 class Availability(Protocol):
-    async def __call__(self, variant_ids: Sequence[int]) -> Mapping[int, int | None]:
+    async def __call__(self, variant_ids: Sequence[int], /) -> Mapping[int, int | None]:
         """How many of each variant can be sold (None or absent: not tracked, no limit)."""
         ...
 
 
 class Pricer(Protocol):
-    async def __call__(self, cart: Cart, lines: Sequence[PricedLine], subtotal: Decimal) -> Quote:
+    async def __call__(
+        self, cart: Cart, lines: Sequence[PricedLine], subtotal: Decimal, /
+    ) -> Quote:
         """Discounts, delivery options and tax for the priced lines."""
         ...
 

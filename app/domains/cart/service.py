@@ -8,6 +8,7 @@ remembers the unit price the shopper last saw, so a change is flagged, never hid
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import secrets
 import time
@@ -111,7 +112,7 @@ class CartService:
             v = found.get(ln.variant_id)
             unit = v.price if v else ZERO
             changed = v is not None and v.price != ln.seen_price
-            subtotal = unit * ln.quantity
+            subtotal = unit * ln.quantity if v is not None else ZERO
             lines.append(
                 PricedLine(
                     line=ln,
@@ -125,8 +126,16 @@ class CartService:
                 )
             )
         subtotal = sum((pl.subtotal for pl in lines), ZERO)
-        quote = await self.pricer(cart, lines, subtotal)
+        quote = await self.pricer(cart, [pl for pl in lines if pl.variant], subtotal)
+        if quote.line_totals:
+            lines = [
+                dataclasses.replace(pl, total=quote.line_totals.get(pl.line.id, pl.total))
+                for pl in lines
+            ]
         tax = ZERO if quote.taxes_included else quote.tax
+        total = quote.total
+        if total is None:
+            total = max(ZERO, subtotal - quote.discount) + quote.shipping + tax
         return PricedCart(
             cart=cart,
             lines=tuple(lines),
@@ -134,9 +143,9 @@ class CartService:
             discount=quote.discount,
             tax=quote.tax,
             shipping=quote.shipping,
-            total=max(ZERO, subtotal - quote.discount) + quote.shipping + tax,
+            total=total,
             delivery_options=quote.delivery_options,
-            rejected_codes=tuple(code for code, _ in quote.rejected_codes),
+            rejected_codes=quote.rejected_codes,
         )
 
     # --- writes ---------------------------------------------------------------------------
