@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     login_window: int = Field(default=15 * 60, ge=1)  # seconds
     recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
 
+    # inventory (app/domains/inventory): a variant at or under this many sellable units is
+    # announced as low stock (inventory.AvailabilityChanged.v1, change "low_stock")
+    inventory_low_stock_threshold: int = Field(default=5, ge=0)
+    # seconds between sweeps releasing expired reservations (and re-publishing recent
+    # hot counts to Redis); run by `emporium worker` and by `serve` in embedded mode
+    inventory_sweep_interval: float = Field(default=1.0, gt=0)
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:

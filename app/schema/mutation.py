@@ -6,6 +6,9 @@ from strawberry.tools import merge_types
 
 from app.schema.catalog_mutations import CatalogMutation
 from app.schema.customers import CustomerMutation
+from app.schema.inventory import InventoryMutation
 from app.schema.staff import StaffMutation
 
-Mutation = merge_types("Mutation", (CatalogMutation, CustomerMutation, StaffMutation))
+Mutation = merge_types(
+    "Mutation", (CatalogMutation, CustomerMutation, StaffMutation, InventoryMutation)
+)

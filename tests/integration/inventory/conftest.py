@@ -14,6 +14,7 @@ from app.platform.settings import Settings
 
 
 async def empty_inventory(db: Database) -> None:
+    """Empty stock, reservations, ledger and outbox, and this run's hot counts in Redis."""
     async with db.uow(inventory.CONTEXT) as uow:
         await uow.session.execute(
             sa.text(
@@ -23,6 +24,15 @@ async def empty_inventory(db: Database) -> None:
         )
         await uow.session.execute(sa.text("DELETE FROM inventory.warehouses WHERE code <> 'default'"))
         await uow.commit()
+    url = db.settings.redis_url
+    assert url
+    client = Redis.from_url(url)
+    try:
+        keys = [k async for k in client.scan_iter(match="inventory:available:*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture
