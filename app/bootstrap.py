@@ -99,6 +99,7 @@ async def running(
     engines: EmbeddedEngines | None = None
     worker: Worker | None = None
     relay_task: asyncio.Task[None] | None = None
+    sweep_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     runtime: Runtime | None = None
     broker: dramatiq.Broker | None = None
@@ -142,6 +143,9 @@ async def running(
             worker.start()
             relay_status = RelayStatus()
             runtime.extra["relay"] = relay_status  # shown by /readyz and /metrics
+            sweep_task = asyncio.create_task(
+                workers.inventory.run_sweep_trigger(broker, runtime.redis, settings, stop)
+            )
             relay_task = asyncio.create_task(
                 run_relay(
                     runtime.db,
@@ -160,6 +164,7 @@ async def running(
         # Ctrl-C cancels the lifespan): nothing may be left running, above all the engines.
         stop.set()
         await _step(_wait_task(relay_task))
+        await _step(_wait_task(sweep_task))
         if worker is not None:
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:

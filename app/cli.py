@@ -90,12 +90,19 @@ async def _worker(args: argparse.Namespace) -> None:
             "(`emporium serve` runs the workers itself on the embedded engines)"
         )
     async with running(settings, run_migrations=False, background=False) as rt:
+        from app.workers.inventory import run_sweep_trigger
+
         worker = Worker(rt.broker, worker_threads=args.threads)
         worker.start()
         logging.getLogger("emporium").info("worker running with %d threads", args.threads)
+        # expired reservations are swept once per interval whatever the number of workers
+        stop = asyncio.Event()
+        sweeps = asyncio.create_task(run_sweep_trigger(rt.broker, rt.redis, rt.settings, stop))
         try:
             await _until_signal()
         finally:
+            stop.set()
+            await sweeps
             await asyncio.to_thread(worker.stop)
 
 
