@@ -176,7 +176,7 @@ def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
 
 
 async def _seed(args: argparse.Namespace) -> None:
-    from app.bootstrap import running
+    from app.bootstrap import running, stock_demo
     from app.domains.catalog import seed_demo
 
     if not args.demo:
@@ -185,7 +185,8 @@ async def _seed(args: argparse.Namespace) -> None:
         progress, update = _progress("seeding")
         with progress:
             n = await seed_demo(rt.db, args.products, progress=update)
-    print(f"seeded {n} demo products")
+        stocked = await stock_demo(rt.db, rt.redis)
+    print(f"seeded {n} demo products, stocked {stocked} variants")
 
 
 async def _reindex(args: argparse.Namespace) -> None:

@@ -266,3 +266,8 @@ async def refresh_recent(uow: UnitOfWork, redis: Redis | None, *, seconds: float
     if ids and redis is not None:
         await hot.publish(redis, await hot.totals(uow, ids))
     return len(ids)
+
+
+async def is_empty(uow: UnitOfWork) -> bool:
+    """True until anything was ever stocked (the ledger is empty)."""
+    return await uow.session.scalar(sa.select(m.movements.c.id).limit(1)) is None
