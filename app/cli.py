@@ -90,12 +90,19 @@ async def _worker(args: argparse.Namespace) -> None:
             "(`emporium serve` runs the workers itself on the embedded engines)"
         )
     async with running(settings, run_migrations=False, background=False) as rt:
+        from app.workers.inventory import run_sweep_trigger
+
         worker = Worker(rt.broker, worker_threads=args.threads)
         worker.start()
         logging.getLogger("emporium").info("worker running with %d threads", args.threads)
+        # expired reservations are swept once per interval whatever the number of workers
+        stop = asyncio.Event()
+        sweeps = asyncio.create_task(run_sweep_trigger(rt.broker, rt.redis, rt.settings, stop))
         try:
             await _until_signal()
         finally:
+            stop.set()
+            await sweeps
             await asyncio.to_thread(worker.stop)
 
 
@@ -176,7 +183,7 @@ def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
 
 
 async def _seed(args: argparse.Namespace) -> None:
-    from app.bootstrap import running
+    from app.bootstrap import running, stock_demo
     from app.domains.catalog import seed_demo
 
     if not args.demo:
@@ -185,7 +192,8 @@ async def _seed(args: argparse.Namespace) -> None:
         progress, update = _progress("seeding")
         with progress:
             n = await seed_demo(rt.db, args.products, progress=update)
-    print(f"seeded {n} demo products")
+        stocked = await stock_demo(rt.db, rt.redis)
+    print(f"seeded {n} demo products, stocked {stocked} variants")
 
 
 async def _reindex(args: argparse.Namespace) -> None:

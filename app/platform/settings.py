@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     cart_max_lines: int = Field(default=100, ge=1, le=500)  # per cart
     # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
     prices_include_tax: bool = False
+    # inventory (app/domains/inventory): a variant at or under this many sellable units is
+    # announced as low stock (inventory.AvailabilityChanged.v1, change "low_stock")
+    inventory_low_stock_threshold: int = Field(default=5, ge=0)
+    # seconds between sweeps releasing expired reservations (and re-publishing recent
+    # hot counts to Redis); run by `emporium worker` and by `serve` in embedded mode
+    inventory_sweep_interval: float = Field(default=1.0, gt=0)
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod

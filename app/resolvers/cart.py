@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from app.domains import cart, catalog, customers, pricing
+from app.domains import cart, catalog, customers, inventory, pricing
 from app.platform.db import Database
 from app.platform.ids import InvalidId, from_global_id
 from app.resolvers.context import Context
@@ -44,6 +44,19 @@ class CatalogPrices:
         }
 
 
+class InventoryAvailability:
+    """Sellable units from the inventory context (its Redis hot counts first)."""
+
+    def __init__(self, db: Database, redis: Any) -> None:
+        self.db = db
+        self.redis = redis
+
+    async def __call__(self, variant_ids: Sequence[int]) -> Mapping[int, int | None]:
+        async with self.db.reader(inventory.CONTEXT) as uow:
+            found = await inventory.available_quantities(uow, list(variant_ids), redis=self.redis)
+        return dict(found)
+
+
 def cart_service(runtime: Any) -> cart.CartService:
     """One service per process (runtime), over the store the runtime holds."""
     found = runtime.extra.get("cart.service")
@@ -54,7 +67,7 @@ def cart_service(runtime: Any) -> cart.CartService:
             currency=s.currency_code,
             prices=CatalogPrices(runtime.db),
             # the seam: inventory's available quantities and pricing's quote go here
-            available=cart.NO_LIMITS,
+            available=InventoryAvailability(runtime.db, runtime.redis),
             pricer=PricingQuote(runtime.db, s.prices_include_tax),
             limits=cart.limits(s),
         )

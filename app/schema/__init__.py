@@ -15,12 +15,16 @@ from app.schema.common import SCALARS
 from app.schema.cost import CostModel
 from app.schema.customers import CustomerQuery
 from app.schema.guards import GuardExtension, Guards, Limits
+from app.schema.inventory import InventoryQuery
 from app.schema.mutation import Mutation
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
 
-Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery))
+Query = merge_types(
+    "Query",
+    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery),
+)
 
 
 class Schema(strawberry.Schema):

@@ -7,10 +7,18 @@ from strawberry.tools import merge_types
 from app.schema.cart import CartMutation
 from app.schema.catalog_mutations import CatalogMutation
 from app.schema.customers import CustomerMutation
+from app.schema.inventory import InventoryMutation
 from app.schema.pricing import PricingMutation
 from app.schema.staff import StaffMutation
 
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, CustomerMutation, StaffMutation, CartMutation, PricingMutation),
+    (
+        CatalogMutation,
+        CustomerMutation,
+        StaffMutation,
+        CartMutation,
+        PricingMutation,
+        InventoryMutation,
+    ),
 )

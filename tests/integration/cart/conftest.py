@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from redis.asyncio import Redis
 
-from app.domains import cart, catalog
+from app.domains import cart, catalog, inventory
 from app.platform.db import Database
 from app.platform.settings import Settings
 from app.resolvers.cart import CatalogPrices
@@ -36,14 +36,17 @@ class Products:
         self.db, self.tag, self.prices, self.ids = db, tag, prices, ids
 
     @classmethod
-    async def make(cls, db: Database, prices: list[str]) -> Products:
+    async def make(cls, db: Database, prices: list[str], stock: int = 1000) -> Products:
         tag = uuid.uuid4().hex[:10]
         async with db.uow(catalog.CONTEXT) as uow:
             product_id, _ = await catalog.upsert_product(uow, _draft(tag, prices))
             await uow.commit()
         async with db.reader(catalog.CONTEXT) as uow:
             found = (await catalog.variants_by_product_ids(uow, [product_id]))[product_id]
-        return cls(db, tag, prices, [v.id for v in found])
+        ids = [v.id for v in found]
+        async with db.uow(inventory.CONTEXT) as uow:
+            await inventory.stock_initial(uow, dict.fromkeys(ids, stock), actor="tests")
+        return cls(db, tag, prices, ids)
 
     async def reprice(self, index: int, price: str) -> None:
         """Change one variant's price the way an import does (the same SKUs, new price)."""

@@ -342,3 +342,25 @@ async def test_redis_stopped_through_the_app(settings, db, products: Products):
                 assert "emporium_cart_redis_up 1.0" in (await http.get("/metrics")).text
     finally:
         own.cleanup()
+
+
+async def test_stock_from_inventory_limits_what_can_be_added(api: ApiClient, db):
+    few = await Products.make(db, ["3.00", "4.00"], stock=2)
+    v = [vid(i) for i in few.ids]
+    c = (
+        await api.query(CREATE, {"input": {"lines": [{"merchandiseId": v[0], "quantity": 2}]}})
+    ).data["cartCreate"]["cart"]
+    p = (await api.query(ADD, {"id": c["id"], "lines": [{"merchandiseId": v[0]}]})).data[
+        "cartLinesAdd"
+    ]
+    assert p["cart"] is None and p["userErrors"][0]["code"] == "MERCHANDISE_NOT_ENOUGH_STOCK"
+    p = (
+        await api.query(CREATE, {"input": {"lines": [{"merchandiseId": v[1], "quantity": 3}]}})
+    ).data["cartCreate"]
+    assert p["cart"] is None and p["userErrors"][0]["code"] == "MERCHANDISE_NOT_ENOUGH_STOCK"
+    # a variant inventory has never stocked cannot be bought
+    unstocked = await Products.make(db, ["1.00"], stock=0)
+    p = (
+        await api.query(ADD, {"id": c["id"], "lines": [{"merchandiseId": vid(unstocked.ids[0])}]})
+    ).data["cartLinesAdd"]
+    assert p["userErrors"][0]["code"] == "MERCHANDISE_NOT_ENOUGH_STOCK"
