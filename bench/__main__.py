@@ -21,10 +21,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import database, loadgen, query, report, servers, services
+from bench import cart, database, loadgen, query, report, servers, services
 from bench.procs import BenchError
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("hello", "strawberry", "catalog", "cart")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,7 +39,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="5 s smoke run, own result file")
     p.add_argument("--reuse-db", action="store_true", help="keep emporium_bench as it is (no seed)")
     p.add_argument("--out", type=Path, help="result file (bench/results/<date>-catalog.json)")
+    p.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios to run (all: {','.join(SCENARIOS)}); hello always runs",
+    )
+    p.add_argument(
+        "--cart-connections",
+        type=int,
+        default=16,
+        help="cart scenario: shoppers at once, one wrk thread each (16)",
+    )
     args = p.parse_args(argv)
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()} | {"hello"}
+    if args.only - set(SCENARIOS):
+        p.error(f"unknown scenarios: {sorted(args.only - set(SCENARIOS))}")
     if args.quick:
         args.duration = 5
     if args.connections < args.threads:
@@ -56,6 +71,8 @@ def _server_env(svc: dict[str, str]) -> dict[str, str]:
     env["DATABASE_URL"] = database.bench_url(svc["DATABASE_URL"])
     env["LOG_LEVEL"] = "warning"
     env["QUEUE_PREFIX"] = "bench."  # keep away from the queues tests and workers use
+    # the cart scenario makes thousands of carts in the shared Redis: let them go soon
+    env["CART_TTL"] = "600"
     return env
 
 
@@ -67,14 +84,21 @@ class Plan:
 
 
 def _scenario(
-    plan: Plan, srv: servers.Server, verify: Callable[[], int], url: str, body: Path | None
+    plan: Plan,
+    srv: servers.Server,
+    verify: Callable[[], int],
+    url: str,
+    body: Path | None,
+    script: Path = loadgen.LUA,
+    threads: int | None = None,
 ) -> tuple[loadgen.Result, dict[str, Any]]:
     """Check the server once, warm it up, then measure it."""
     name, args = srv.name, plan.args
     size = verify()
     log = plan.logs / f"wrk-{name}.log"
-    run = partial(loadgen.load, plan.wrk, url, connections=args.connections,
-                  threads=args.threads, body=body, log=log, cwd=ROOT)  # fmt: skip
+    conns = threads or args.connections
+    run = partial(loadgen.load, plan.wrk, url, connections=conns, threads=threads or args.threads,
+                  body=body, log=log, cwd=ROOT, script=script)  # fmt: skip
     if args.warmup > 0:
         print(f"{name}: warm-up {args.warmup}s", flush=True)
         run(duration=args.warmup)
@@ -120,19 +144,35 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
         verify = partial(query.verify_hello, srv.base_url)
         results["hello"], extra["hello"] = _scenario(plan, srv, verify, srv.base_url + "/", None)
 
-    port = servers.free_port()
-    cmd = servers.hello_command(sys.executable, port, args.workers, "bench.inmemory:app")
-    with servers.serving("strawberry", cmd, port, "/", env, logs / "inmemory.log", ROOT) as srv:
-        verify = partial(query.verify_inmemory, srv.base_url, body)
-        url = srv.base_url + "/graphql"
-        results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
+    if "strawberry" in args.only:
+        port = servers.free_port()
+        cmd = servers.hello_command(sys.executable, port, args.workers, "bench.inmemory:app")
+        log = logs / "inmemory.log"
+        with servers.serving("strawberry", cmd, port, "/", env, log, ROOT) as srv:
+            verify = partial(query.verify_inmemory, srv.base_url, body)
+            url = srv.base_url + "/graphql"
+            results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
 
-    port = servers.free_port()
-    cmd = servers.api_command(emporium, port, args.workers)
-    with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
-        verify = partial(query.verify_catalog, srv.base_url, body)
-        url = srv.base_url + "/graphql"
-        results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+    if "catalog" in args.only:
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
+            verify = partial(query.verify_catalog, srv.base_url, body)
+            url = srv.base_url + "/graphql"
+            results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+
+    if "cart" in args.only:
+        # one wrk thread per connection: bench/cart.lua keeps each shopper's cart per thread
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        log = logs / "api-cart.log"
+        with servers.serving("cart", cmd, port, "/readyz", env, log, ROOT) as srv:
+            variants = cart.write_variants(srv.base_url, logs / "cart-variants.txt")
+            verify = partial(cart.verify_cart, srv.base_url, variants)
+            url = srv.base_url + "/graphql"
+            results["cart"], extra["cart"] = _scenario(
+                plan, srv, verify, url, variants, cart.LUA, args.cart_connections
+            )
 
     scen = report.scenarios(results)
     for name, more in extra.items():
@@ -150,6 +190,9 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
             "uvicorn_workers": args.workers, "products": args.products,
             "seeded": not args.reuse_db, "seed_s": seed_s,
             "query": query.PRODUCTS_QUERY,
+            "scenarios": sorted(args.only),
+            "cart": "per shopper: cartCreate, 3 cartLinesAdd, cart(id:); one wrk "
+            f"thread and connection per shopper ({args.cart_connections})",
         },
         "scenarios": scen,
     }  # fmt: skip
