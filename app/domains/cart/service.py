@@ -12,12 +12,20 @@ import dataclasses
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.domains.cart.entities import BuyerIdentity, Cart, Line, PricedCart, PricedLine
+from app.domains.cart.entities import (
+    BuyerIdentity,
+    Cart,
+    Line,
+    PricedCart,
+    PricedLine,
+    VariantPrice,
+)
 from app.domains.cart.errors import (
     CartBusy,
     CartError,
@@ -64,6 +72,8 @@ def new_cart_id() -> str:
 
 
 Change = Callable[[Cart], Awaitable[Cart]]
+# prices already looked up during the current write (None outside one)
+_MEMO: ContextVar[dict[int, VariantPrice | None] | None] = ContextVar("cart_prices", default=None)
 
 
 class CartService:
@@ -88,6 +98,18 @@ class CartService:
 
     # --- reads ----------------------------------------------------------------------------
 
+    async def _prices(self, variant_ids: Sequence[int]) -> Mapping[int, VariantPrice]:
+        """The catalog's prices; within one write, each variant is asked for once (the
+        checks and the answer's pricing share one lookup)."""
+        memo = _MEMO.get()
+        if memo is None:
+            return await self.prices(variant_ids)
+        missing = [i for i in variant_ids if i not in memo]
+        if missing:
+            found = await self.prices(missing)
+            memo.update({i: found.get(i) for i in missing})
+        return {i: v for i in variant_ids if (v := memo.get(i)) is not None}
+
     async def get(self, cart_id: str, customer_id: int | None) -> PricedCart | None:
         """The cart, priced now; None when there is none or it belongs to someone else."""
         try:
@@ -106,7 +128,7 @@ class CartService:
 
     async def price(self, cart: Cart) -> PricedCart:
         """Line and cart costs from the catalog's current prices, plus the pricing quote."""
-        found = await self.prices(sorted({ln.variant_id for ln in cart.lines}))
+        found = await self._prices(sorted({ln.variant_id for ln in cart.lines}))
         lines: list[PricedLine] = []
         for ln in cart.lines:
             v = found.get(ln.variant_id)
@@ -159,6 +181,19 @@ class CartService:
     ) -> PricedCart:
         """A new cart (owned by `customer_id` when signed in, and then merged with that
         customer's existing cart)."""
+        token = _MEMO.set({})
+        try:
+            return await self._create(customer_id, lines, buyer, discount_codes)
+        finally:
+            _MEMO.reset(token)
+
+    async def _create(
+        self,
+        customer_id: int | None,
+        lines: Sequence[LineInput],
+        buyer: BuyerIdentity,
+        discount_codes: Sequence[str],
+    ) -> PricedCart:
         now = self.clock()
         cart = Cart(
             id=new_cart_id(),
@@ -195,7 +230,7 @@ class CartService:
         async def change(cart: Cart) -> Cart:
             by_id = {ln.id: ln for ln in cart.lines}
             wanted = [u.variant_id for u in updates if u.variant_id is not None]
-            found = await self.prices(wanted) if wanted else {}
+            found = await self._prices(wanted) if wanted else {}
             for i, u in enumerate(updates):
                 ln = by_id.get(u.line_id)
                 if ln is None:
@@ -218,7 +253,7 @@ class CartService:
             kept = tuple(by_id[ln.id] for ln in cart.lines if ln.id in by_id)
             # the shopper has now seen today's price of every line they changed
             touched = {u.line_id for u in updates}
-            current = await self.prices([ln.variant_id for ln in kept if ln.id in touched])
+            current = await self._prices([ln.variant_id for ln in kept if ln.id in touched])
             kept = tuple(
                 Line(ln.id, ln.variant_id, ln.quantity, current[ln.variant_id].price)
                 if ln.id in touched and ln.variant_id in current
@@ -305,6 +340,20 @@ class CartService:
         attach_to: int | None = None,
     ) -> PricedCart:
         owner = attach_to if attach_to is not None else customer_id
+        token = _MEMO.set({})
+        try:
+            return await self._write(cart_id, customer_id, change, owner, attach_to)
+        finally:
+            _MEMO.reset(token)
+
+    async def _write(
+        self,
+        cart_id: str,
+        customer_id: int | None,
+        change: Change,
+        owner: int | None,
+        attach_to: int | None,
+    ) -> PricedCart:
         for attempt in range(_WRITE_ATTEMPTS):
             if attempt:
                 # another write won: back off a little (jittered) before reloading
@@ -364,7 +413,7 @@ class CartService:
     async def _add(self, cart: Cart, lines: Sequence[LineInput]) -> Cart:
         for i, li in enumerate(lines):
             self._check_quantity(li.quantity, f"lines[{i}].quantity")
-        found = await self.prices(sorted({li.variant_id for li in lines}))
+        found = await self._prices(sorted({li.variant_id for li in lines}))
         current = list(cart.lines)
         next_id = cart.next_line_id
         for i, li in enumerate(lines):
