@@ -54,6 +54,10 @@ class DiscountCode:
     used_count: int
     product_ids: list[strawberry.ID]
     category_ids: list[strawberry.ID]
+    automatic: bool = strawberry.field(
+        description="Applied to every cart it fits without being entered (the oldest "
+        "20 active ones are considered)."
+    )
 
     @classmethod
     def from_domain(cls, c: pricing.DiscountCode) -> DiscountCode:
@@ -75,6 +79,7 @@ class DiscountCode:
             used_count=c.used_count,
             product_ids=[strawberry.ID(to_global_id("Product", i)) for i in c.product_ids],
             category_ids=[strawberry.ID(to_global_id("Category", i)) for i in c.category_ids],
+            automatic=c.automatic,
         )
 
 
@@ -171,6 +176,7 @@ class DiscountCodeInput:
     usage_limit_per_customer: int | None = strawberry.UNSET
     product_ids: list[strawberry.ID] | None = strawberry.UNSET
     category_ids: list[strawberry.ID] | None = strawberry.UNSET
+    automatic: bool | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("usage_limit", sa.Integer(), nullable=True),
         sa.Column("usage_limit_per_customer", sa.Integer(), nullable=True),
         sa.Column("used_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("automatic", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column(
             "product_ids", postgresql.ARRAY(sa.BigInteger()), server_default="{}", nullable=False
         ),

@@ -2,7 +2,8 @@
 
 Rules (hand-checked in tests/unit/pricing):
 - Amounts are rounded half-even to the currency's minor unit, per line, never on the cart.
-- Codes apply in the order given, each on what earlier codes left of a line, never below 0.
+- Automatic discounts (active ones, oldest first) apply before entered codes, silently
+  skipped where they do not fit; entered codes then apply in the order given, each on what earlier codes left of a line, never below 0.
   A percentage rounds per line; a fixed amount is spread over the eligible lines in
   proportion to what is left of each (largest remainder: the shares add up exactly).
 - A code's minimum subtotal is compared with its eligible lines' subtotal before discounts.
@@ -194,7 +195,9 @@ def compute(rules: PricingRules, request: PricingRequest) -> PricingResult:
     applied: list[str] = []
     problems: list[CodeProblem] = []
     seen: set[str] = set()
-    for typed in request.discount_codes:
+    automatic = sorted((c for c in rules.codes.values() if c.automatic), key=lambda c: c.id)
+    entered = [(c.code, False) for c in automatic] + [(t, True) for t in request.discount_codes]
+    for typed, by_shopper in entered:
         key = normalise_code(typed)
         if not key or key in seen:
             continue
@@ -206,7 +209,8 @@ def compute(rules: PricingRules, request: PricingRequest) -> PricingResult:
         )
         problem = code_problem(code, rules, request, base)
         if problem is not None or code is None:
-            problems.append(CodeProblem(typed.strip(), problem or DISCOUNT_NOT_FOUND))
+            if by_shopper:  # an automatic discount that does not fit is simply not there
+                problems.append(CodeProblem(typed.strip(), problem or DISCOUNT_NOT_FOUND))
             continue
         _apply(code, lines, left, cur)
         applied.append(code.code)

@@ -109,6 +109,7 @@ class DiscountCode:
     product_ids: tuple[int, ...] = ()  # empty with category_ids empty: every line
     category_ids: tuple[int, ...] = ()
     created_at: datetime | None = None
+    automatic: bool = False  # applied to every cart it fits, without being entered
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ discount_codes = sa.Table(
     sa.Column("usage_limit", sa.Integer),
     sa.Column("usage_limit_per_customer", sa.Integer),
     sa.Column("used_count", sa.Integer, nullable=False, server_default="0"),
+    # applies to every cart it fits without being entered
+    sa.Column("automatic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("product_ids", ARRAY(sa.BigInteger), nullable=False, server_default="{}"),
     sa.Column("category_ids", ARRAY(sa.BigInteger), nullable=False, server_default="{}"),
     _created(),

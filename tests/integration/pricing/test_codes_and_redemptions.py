@@ -226,3 +226,35 @@ async def test_concurrent_redemptions_by_one_buyer_respect_the_per_customer_limi
     )
     assert sum(results) == 2
     assert await _counts(wide_db, c.id) == (2, 2)
+
+
+async def test_automatic_discounts_apply_without_being_entered(db: Database):
+    # limited to a product no other test prices, so it cannot change their figures
+    product = 987_654_321
+    auto = await make(db, automatic=True, product_ids=[product], value=D("20"))
+    ended = await make(
+        db, automatic=True, product_ids=[product], ends_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    typed = await make(db)
+    try:
+        lines = [pricing.PricingLine("a", 1, product, (), 1, D("50.00"), None, None)]
+        req = pricing.PricingRequest("USD", lines, [typed.code.lower()])
+        res = await pricing.price(db.reader("pricing"), req, prices_include_tax=False)
+        # 20 % of 50 = 10.00, then 10 % of 40.00 = 4.00; the ended one is not there
+        assert res.applied_codes == (auto.code, typed.code) and res.total_discount == D("14.00")
+        other = pricing.PricingRequest("USD", [lines[0].__class__("b", 2, 1, (), 1, D("50"))])
+        res = await pricing.price(db.reader("pricing"), other, prices_include_tax=False)
+        assert res.applied_codes == () and res.code_problems == ()
+        # the saga redeems what was applied, automatic ones included
+        await pricing.redeem(
+            db.uow("pricing"),
+            [auto.code, typed.code],
+            customer_id=1,
+            email=None,
+            reference=unique("r"),
+        )
+        codes, _ = await pricing.list_discount_codes(db.reader("pricing"), 1, auto.id - 1)
+        assert codes[0].used_count == 1
+    finally:
+        for c in (auto, ended):
+            await pricing.delete_discount_code(db.uow("pricing"), c.id)

@@ -340,3 +340,13 @@ def test_bad_requests_are_refused():
         compute(rules(), PricingRequest("US", [line("a", "1", 1)]))
     with pytest.raises(pricing.InvalidInput):
         compute(rules(), PricingRequest("USD", [line("a", "1", 0)]))
+
+
+def test_automatic_discounts_apply_first_unentered_and_silently_skip_when_they_do_not_fit():
+    auto = code(1, "AUTO5", value="5", automatic=True)
+    big = code(2, "AUTOBIG", value="50", automatic=True, minimum_subtotal=D("1000"))
+    r = rules(auto, big, code(3, "TEN"))
+    res = compute(r, PricingRequest("USD", [line("a", "100.00", 1)], ["ten", "auto5"]))
+    # 5 % of 100 = 5.00, then 10 % of 95.00 = 9.50; AUTOBIG's minimum is not met: no problem shown
+    assert res.applied_codes == ("AUTO5", "TEN")
+    assert res.lines[0].discount == D("14.50") and res.code_problems == ()

@@ -25,6 +25,7 @@ from app.domains.pricing.models import (
     tax_rates,
 )
 from app.domains.pricing.service import rows
+from app.domains.pricing.service.writes import MAX_AUTOMATIC
 from app.platform.db import UnitOfWork
 
 
@@ -91,12 +92,27 @@ async def load_rules(
     """The codes the request names (with this buyer's uses), the destination's zones and
     tax rates: everything `compute` reads, nothing more."""
     keys = sorted({normalise_code(c) for c in request.discount_codes} - {""})
-    codes = {}
-    if keys:
-        found = await uow.session.execute(
-            sa.select(discount_codes).where(sa.func.lower(discount_codes.c.code).in_(keys))
+    at = now or datetime.now(UTC)
+    active = (
+        sa.select(discount_codes)
+        .where(
+            discount_codes.c.automatic,
+            sa.or_(discount_codes.c.starts_at.is_(None), discount_codes.c.starts_at <= at),
+            sa.or_(discount_codes.c.ends_at.is_(None), discount_codes.c.ends_at > at),
         )
-        codes = {r.code.lower(): rows.discount_code(r) for r in found.all()}
+        .order_by(discount_codes.c.id)
+        .limit(MAX_AUTOMATIC)
+    )
+    query = (
+        sa.union(
+            sa.select(discount_codes).where(sa.func.lower(discount_codes.c.code).in_(keys)),
+            active,
+        )
+        if keys
+        else active
+    )
+    found = (await uow.session.execute(query)).all()
+    codes = {r.code.lower(): rows.discount_code(r) for r in found}
     uses = await customer_uses(
         uow, [c.id for c in codes.values()], request.customer_id, request.email
     )
@@ -112,7 +128,7 @@ async def load_rules(
         ]
     return PricingRules(
         prices_include_tax=prices_include_tax,
-        now=now or datetime.now(UTC),
+        now=at,
         codes=codes,
         customer_uses=uses,
         zones=zones,

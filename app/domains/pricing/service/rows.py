@@ -42,6 +42,7 @@ def discount_code(r: Any) -> DiscountCode:
         product_ids=tuple(r.product_ids or ()),
         category_ids=tuple(r.category_ids or ()),
         created_at=r.created_at,
+        automatic=r.automatic,
     )
 
 

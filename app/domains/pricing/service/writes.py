@@ -28,6 +28,7 @@ from app.platform.money import to_minor_units
 
 MAX_CODE_LENGTH = 64
 MAX_TARGETS = 250  # products or categories one code names
+MAX_AUTOMATIC = 20  # automatic discounts a cart considers (the oldest active ones)
 MAX_ZONES = 100
 MAX_METHODS_PER_ZONE = 20
 MAX_COUNTRIES_PER_ZONE = 250
@@ -48,6 +49,7 @@ _DISCOUNT_FIELDS = (
     "usage_limit_per_customer",
     "product_ids",
     "category_ids",
+    "automatic",
 )
 
 
@@ -123,6 +125,7 @@ def _check_discount(v: dict[str, Any]) -> dict[str, Any]:
         if len(ids) > MAX_TARGETS:
             raise InvalidInput(f"at most {MAX_TARGETS}", name)
         v[f] = ids
+    v["automatic"] = bool(v.get("automatic"))
     return {k: v.get(k) for k in _DISCOUNT_FIELDS}
 
 
