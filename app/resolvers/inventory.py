@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aiodataloader import DataLoader
-
 from app.domains import catalog, inventory
 from app.platform.ids import from_global_id
 from app.platform.pagination import Page, page_request
@@ -105,7 +103,9 @@ async def stock_levels(
     warehouse_gid: str | None,
 ) -> tuple[Page[inventory.StockLevel], bool]:
     req = page_request("inventoryLevels", first, after, None, None)
-    vid = from_global_id(variant_gid, "ProductVariant", field="variantId")[1] if variant_gid else None
+    vid = (
+        from_global_id(variant_gid, "ProductVariant", field="variantId")[1] if variant_gid else None
+    )
     wid = _warehouse_id(warehouse_gid)
     after_key = None
     if req.after is not None:

@@ -53,8 +53,8 @@ from app.domains import catalog, search
 from app.platform.pagination import MAX_PAGE_SIZE
 from app.resolvers.catalog_mutations import MAX_USER_ERRORS
 from app.schema import customers as customers_schema
-from app.schema import staff as staff_schema
 from app.schema import inventory as inventory_schema
+from app.schema import staff as staff_schema
 from app.schema.catalog import CHILDREN_SHOWN
 
 UNBOUNDED_PAGE = MAX_PAGE_SIZE

@@ -34,7 +34,10 @@ def register(broker: dramatiq.Broker, routes: Routes, settings: Settings) -> Non
         loop_id = id(asyncio.get_running_loop())
         if loop_id not in per_loop:
             assert settings.redis_url
-            per_loop[loop_id] = (Database(settings, pool_size=2), Redis.from_url(settings.redis_url))
+            per_loop[loop_id] = (
+                Database(settings, pool_size=2),
+                Redis.from_url(settings.redis_url),
+            )
         db, redis = per_loop[loop_id]
         released = await inventory.release_expired(
             db, redis=redis, low_stock=settings.inventory_low_stock_threshold

@@ -22,7 +22,9 @@ async def empty_inventory(db: Database) -> None:
                 " inventory.movements, inventory.outbox"
             )
         )
-        await uow.session.execute(sa.text("DELETE FROM inventory.warehouses WHERE code <> 'default'"))
+        await uow.session.execute(
+            sa.text("DELETE FROM inventory.warehouses WHERE code <> 'default'")
+        )
         await uow.commit()
     url = db.settings.redis_url
     assert url

@@ -17,7 +17,9 @@ from tests.integration.inventory.conftest import stock
 TTL = timedelta(minutes=10)
 
 
-async def _reserve_many(settings: Settings, tag: str, jobs: list[list[tuple[int, int]]]) -> list[bool]:
+async def _reserve_many(
+    settings: Settings, tag: str, jobs: list[list[tuple[int, int]]]
+) -> list[bool]:
     db = Database(settings, pool_size=8)
     sem = asyncio.Semaphore(16)
 
@@ -59,7 +61,9 @@ async def _totals(db: Database) -> dict[int, tuple[int, int]]:
         return {r[0]: (r[1], r[2]) for r in rows}
 
 
-async def test_500_reservations_for_50_units_sell_exactly_50(inv: Database, settings: Settings) -> None:
+async def test_500_reservations_for_50_units_sell_exactly_50(
+    inv: Database, settings: Settings
+) -> None:
     await stock(inv, None, v900=50)
     per_process = [[[(900, 1)] for _ in range(125)] for _ in range(4)]
     results = await asyncio.to_thread(_in_processes, settings, per_process)

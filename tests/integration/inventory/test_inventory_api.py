@@ -54,7 +54,10 @@ async def test_staff_stock_changes_show_to_shoppers(shop: ApiClient, redis: Redi
     first, second = variants[0]["id"], variants[1]["id"]
 
     r = await as_bearer(
-        api, staff.access_token, ADJUST, {"i": {"variantId": first, "delta": 5, "reason": "delivery"}}
+        api,
+        staff.access_token,
+        ADJUST,
+        {"i": {"variantId": first, "delta": 5, "reason": "delivery"}},
     )
     level = r.data["inventoryAdjust"]
     assert level["userErrors"] == []
@@ -82,7 +85,10 @@ async def test_staff_stock_changes_show_to_shoppers(shop: ApiClient, redis: Redi
     # a checkout holds one: staff cannot count below what is held
     async with api.db.uow(inventory.CONTEXT) as uow:
         await inventory.reserve(uow, "api-saga", [(vid, 2)], timedelta(minutes=5), redis=redis)
-    assert [v["quantityAvailable"] for v in (await _product(api, "test-product-001"))["variants"]["nodes"]] == [0, 0]
+    assert [
+        v["quantityAvailable"]
+        for v in (await _product(api, "test-product-001"))["variants"]["nodes"]
+    ] == [0, 0]
     r = await as_bearer(
         api, staff.access_token, SET, {"i": {"variantId": first, "quantity": 1, "reason": "count"}}
     )

@@ -53,9 +53,7 @@ async def lock(uow: UnitOfWork, variant_ids: Iterable[int]) -> list[Locked]:
         .order_by(s.variant_id, s.warehouse_id)
         .with_for_update(of=m.stock)
     )
-    return [
-        Locked(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ())) for r in rows
-    ]
+    return [Locked(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ())) for r in rows]
 
 
 async def ensure_rows(uow: UnitOfWork, pairs: Iterable[tuple[int, int]]) -> None:

@@ -117,8 +117,12 @@ async def reserve(
     await uow.session.execute(
         m.reservation_lines.insert(),
         [
-            {"saga_id": saga_id, "variant_id": a.variant_id, "warehouse_id": a.warehouse_id,
-             "quantity": a.quantity}
+            {
+                "saga_id": saga_id,
+                "variant_id": a.variant_id,
+                "warehouse_id": a.warehouse_id,
+                "quantity": a.quantity,
+            }
             for a in allocation
         ],
     )
@@ -178,9 +182,7 @@ async def release(
         if current.status == "RESERVED":  # a reserve won the race: release what it holds
             return await release(uow, saga_id, redis=redis, low_stock=low_stock)
         return current
-    if current.status == "RELEASED" or (
-        only_expired and current.expires_at > datetime.now(UTC)
-    ):
+    if current.status == "RELEASED" or (only_expired and current.expires_at > datetime.now(UTC)):
         await uow.rollback()
         return current
     if current.status == "CONFIRMED":
@@ -188,8 +190,9 @@ async def release(
         if only_expired:
             return current
         raise ReservationClosed(saga_id, current.status)
-    return await _close(uow, current, "RELEASED", "expire" if only_expired else "release",
-                        redis, low_stock)
+    return await _close(
+        uow, current, "RELEASED", "expire" if only_expired else "release", redis, low_stock
+    )
 
 
 async def _close(
@@ -207,7 +210,12 @@ async def _close(
         for line in current.lines
     ]
     figures = await apply(
-        uow, locked, deltas, reason=reason, actor=SAGA, saga_id=current.saga_id,
+        uow,
+        locked,
+        deltas,
+        reason=reason,
+        actor=SAGA,
+        saga_id=current.saga_id,
         low_stock=low_stock,
     )
     if figures is None:

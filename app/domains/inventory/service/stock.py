@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from redis.asyncio import Redis
@@ -17,7 +18,7 @@ from app.platform.db import UnitOfWork
 MAX_REASON = 200
 
 
-def _warehouse(r: sa.Row[tuple[int, str, str, list[str], int]]) -> Warehouse:
+def _warehouse(r: Any) -> Warehouse:
     return Warehouse(id=r[0], code=r[1], name=r[2], countries=tuple(r[3] or ()), priority=r[4])
 
 
@@ -37,8 +38,9 @@ async def create_warehouse(
     row = (
         await uow.session.execute(
             m.warehouses.insert()
-            .values(code=code, name=name, countries=[c.upper() for c in countries],
-                    priority=priority)
+            .values(
+                code=code, name=name, countries=[c.upper() for c in countries], priority=priority
+            )
             .returning(w.id, w.code, w.name, w.countries, w.priority)
         )
     ).one()
@@ -99,7 +101,11 @@ async def _change(
             "delta",
         )
     figures = await apply(
-        uow, locked, [Delta(variant_id, wid, d, 0)], reason=reason, actor=actor,
+        uow,
+        locked,
+        [Delta(variant_id, wid, d, 0)],
+        reason=reason,
+        actor=actor,
         low_stock=low_stock,
     )
     assert figures is not None  # the row is locked and checked above
@@ -130,8 +136,15 @@ async def adjust(
     """Add `delta` (negative: remove) to on_hand in a warehouse (default: the first),
     recorded in the ledger with who and why; on_hand never drops below reserved."""
     return await _change(
-        uow, variant_id, warehouse_id, delta=delta, target=None, reason=reason, actor=actor,
-        redis=redis, low_stock=low_stock,
+        uow,
+        variant_id,
+        warehouse_id,
+        delta=delta,
+        target=None,
+        reason=reason,
+        actor=actor,
+        redis=redis,
+        low_stock=low_stock,
     )
 
 
@@ -150,8 +163,15 @@ async def set_on_hand(
     if on_hand < 0:
         raise InvalidQuantity("on hand cannot be negative", "quantity")
     return await _change(
-        uow, variant_id, warehouse_id, delta=None, target=on_hand, reason=reason, actor=actor,
-        redis=redis, low_stock=low_stock,
+        uow,
+        variant_id,
+        warehouse_id,
+        delta=None,
+        target=on_hand,
+        reason=reason,
+        actor=actor,
+        redis=redis,
+        low_stock=low_stock,
     )
 
 
@@ -188,8 +208,14 @@ async def stock_initial(
         await uow.session.execute(
             m.movements.insert(),
             [
-                {"variant_id": v, "warehouse_id": wid, "delta_on_hand": q, "delta_reserved": 0,
-                 "reason": reason, "actor": actor}
+                {
+                    "variant_id": v,
+                    "warehouse_id": wid,
+                    "delta_on_hand": q,
+                    "delta_reserved": 0,
+                    "reason": reason,
+                    "actor": actor,
+                }
                 for v, q, _ in stocked
             ],
         )
@@ -258,7 +284,9 @@ async def refresh_recent(uow: UnitOfWork, redis: Redis | None, *, seconds: float
     ids = list(
         await uow.session.scalars(
             sa.select(s.variant_id)
-            .where(s.updated_at > sa.func.clock_timestamp() - sa.text("make_interval(secs => :sec)"))
+            .where(
+                s.updated_at > sa.func.clock_timestamp() - sa.text("make_interval(secs => :sec)")
+            )
             .distinct(),
             {"sec": seconds},
         )

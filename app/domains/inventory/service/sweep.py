@@ -31,9 +31,7 @@ async def release_expired(
     for saga_id in sagas:
         async with db.uow(CONTEXT) as uow:
             try:
-                r = await release(
-                    uow, saga_id, redis=redis, low_stock=low_stock, only_expired=True
-                )
+                r = await release(uow, saga_id, redis=redis, low_stock=low_stock, only_expired=True)
             except InventoryError:
                 log.exception("expired reservation %s not released", saga_id)
                 continue
