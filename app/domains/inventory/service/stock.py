@@ -245,6 +245,18 @@ async def stock_levels(
     return [StockLevel(*r) for r in rows]
 
 
+async def count_stock_levels(
+    uow: UnitOfWork, *, variant_ids: Sequence[int] | None = None, warehouse_id: int | None = None
+) -> int:
+    s = m.stock.c
+    q = sa.select(sa.func.count()).select_from(m.stock)
+    if variant_ids is not None:
+        q = q.where(s.variant_id.in_(variant_ids))
+    if warehouse_id is not None:
+        q = q.where(s.warehouse_id == warehouse_id)
+    return int(await uow.session.scalar(q) or 0)
+
+
 async def available_quantities(
     uow: UnitOfWork, variant_ids: Sequence[int], *, redis: Redis | None = None
 ) -> dict[int, int]:
