@@ -255,6 +255,25 @@ async def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _inventory_check(args: argparse.Namespace) -> int:
+    """Rebuild every stock row from the movement ledger and report the rows that disagree."""
+    from app.bootstrap import running
+    from app.domains import inventory
+
+    async with running(_settings(), background=False) as rt:
+        async with rt.db.reader(inventory.CONTEXT) as uow:
+            mismatches = await inventory.check(uow)
+    for m in mismatches:
+        print(
+            f"variant {m.variant_id} warehouse {m.warehouse_id}: stock on_hand={m.on_hand} "
+            f"reserved={m.reserved}, ledger on_hand={m.ledger_on_hand} "
+            f"reserved={m.ledger_reserved}",
+            file=sys.stderr,
+        )
+    print(f"inventory check: {len(mismatches)} mismatch(es)")
+    return 1 if mismatches else 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -344,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_run_async(_relay))
 
+    inv = sub.add_parser("inventory", help="inventory tools")
+    inv_sub = inv.add_subparsers(dest="inventory_command", required=True)
+    ic = inv_sub.add_parser(
+        "check", help="rebuild stock from the movement ledger; exit 1 when a row disagrees"
+    )
+    ic.set_defaults(func=_run_async(_inventory_check))
+
     m = sub.add_parser("migrate", help="bring every context's schema to head")
     m.set_defaults(func=_run_async(_migrate))
 
@@ -402,7 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "export", "schema", "create-staff", "reindex")
+    quiet = args.command in (
+        "seed",
+        "import",
+        "export",
+        "schema",
+        "create-staff",
+        "reindex",
+        "inventory",
+    )
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import cart, database, loadgen, query, report, servers, services
+from bench import cart, database, loadgen, query, report, reservation, servers, services
 from bench.procs import BenchError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +49,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=16,
         help="cart scenario: shoppers at once, one wrk thread each (16)",
+    )
+    p.add_argument(
+        "--scenario",
+        choices=("catalog", "reservation"),
+        default="catalog",
+        help="catalog: the runs --only picks (default); reservation: reserve + release on a "
+        "few hot variants (own database, emporium_bench_inventory); hello runs with either",
     )
     args = p.parse_args(argv)
     args.only = {s.strip() for s in args.only.split(",") if s.strip()} | {"hello"}
@@ -204,6 +211,73 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
     return out
 
 
+RESERVATION_DB = "emporium_bench_inventory"
+
+
+def bench_reservation(args: argparse.Namespace, logs: Path) -> Path:
+    """hello, then concurrent reserve + release on a few hot variants (bench/reservation.py)."""
+    started = dt.datetime.now().astimezone()
+    loadavg_before = os.getloadavg()
+    wrk = loadgen.ensure_wrk()
+    svc = services.ensure_up(ROOT)
+    env = _server_env(svc)
+    env["DATABASE_URL"] = database.bench_url(svc["DATABASE_URL"], RESERVATION_DB)
+    bindir = Path(sys.executable).parent
+    emporium = str(bindir / "emporium") if (bindir / "emporium").exists() else "emporium"
+    database.recreate(svc["DATABASE_URL"], RESERVATION_DB)
+    print(f"database: {RESERVATION_DB} recreated; migrating …", flush=True)
+    from bench.procs import run
+
+    run([emporium, "migrate"], env, logs / "migrate.log", ROOT, timeout=300)
+    reservation.stock_hot_variants(env["DATABASE_URL"], env["REDIS_URL"])
+    body = logs / "empty.json"
+    body.write_text("{}")
+    plan = Plan(args, wrk, logs)
+    results: dict[str, loadgen.Result] = {}
+    extra: dict[str, dict[str, Any]] = {}
+
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers)
+    with servers.serving("hello", cmd, port, "/", env, logs / "hello.log", ROOT) as srv:
+        verify = partial(query.verify_hello, srv.base_url)
+        results["hello"], extra["hello"] = _scenario(plan, srv, verify, srv.base_url + "/", None)
+
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers, "bench.reservation:app")
+    log = logs / "reservation.log"
+    with servers.serving("reservation", cmd, port, "/", env, log, ROOT) as srv:
+        verify = partial(reservation.verify, srv.base_url)
+        url = srv.base_url + "/"
+        results["reservation"], extra["reservation"] = _scenario(plan, srv, verify, url, body)
+    extra["reservation"].update(reservation.after_run(env["DATABASE_URL"], env["REDIS_URL"]))
+
+    scen = report.scenarios(results)
+    for name, more in extra.items():
+        scen[name].update(more)
+    doc = {
+        "date": started.date().isoformat(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": report.machine(ROOT, loadgen.wrk_version(wrk)),
+        "loadavg_before": [round(x, 2) for x in loadavg_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "settings": {
+            "duration_s": args.duration, "warmup_s": args.warmup,
+            "connections": args.connections, "wrk_threads": args.threads,
+            "uvicorn_workers": args.workers, "hot_variants": len(reservation.HOT_VARIANTS),
+            "stock_per_variant": reservation.STOCK,
+            "request": "reserve 1 unit of a random hot variant for a new saga, then release it",
+        },
+        "scenarios": scen,
+    }  # fmt: skip
+    suffix = "-quick" if args.quick else ""
+    out = args.out or ROOT / "bench" / "results" / f"{doc['date']}-reservation{suffix}.json"
+    report.write(out, doc)
+    print()
+    print(report.table(scen))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # SIGINT too: a runner started in the background by a shell inherits it ignored.
@@ -211,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _raise_interrupt)
     logs = _fresh_logs()
     try:
-        out = bench(args, logs)
+        out = bench_reservation(args, logs) if args.scenario == "reservation" else bench(args, logs)
     except BenchError as exc:
         print(f"bench: {exc}\nlogs: {logs}", file=sys.stderr)
         return 1

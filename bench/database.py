@@ -53,6 +53,11 @@ def _sql(step: str, coro: Coroutine[Any, Any, None]) -> None:
         raise BenchError(f"could not {step}: {exc}") from exc
 
 
+def recreate(admin_url: str, name: str) -> None:
+    """Drop and create another bench database (a scenario with its own data)."""
+    _sql(f"recreate database {name}", _recreate(admin_url, name))
+
+
 def prepare(
     emporium: str,
     admin_url: str,

@@ -132,6 +132,20 @@ async def stock_levels(
     return page, after_key is not None
 
 
+async def count_stock_levels(
+    ctx: Context, variant_gid: str | None, warehouse_gid: str | None
+) -> int:
+    vid = (
+        from_global_id(variant_gid, "ProductVariant", field="variantId")[1] if variant_gid else None
+    )
+    async with ctx.runtime.db.reader(inventory.CONTEXT) as uow:
+        return await inventory.count_stock_levels(
+            uow,
+            variant_ids=[vid] if vid is not None else None,
+            warehouse_id=_warehouse_id(warehouse_gid),
+        )
+
+
 async def warehouses(ctx: Context) -> Sequence[inventory.Warehouse]:
     async with ctx.runtime.db.reader(inventory.CONTEXT) as uow:
         return (await inventory.warehouses(uow))[:MAX_WAREHOUSES]

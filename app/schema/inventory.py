@@ -74,9 +74,14 @@ class InventoryLevel:
 
 @strawberry.type
 class InventoryLevelConnection:
+    _filters: strawberry.Private[tuple[str | None, str | None]]
     edges: list[Edge[InventoryLevel]]
     nodes: list[InventoryLevel]
     page_info: PageInfo
+
+    @strawberry.field(description="How many stock levels match, over all pages.")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await resolve.count_stock_levels(info.context, *self._filters)
 
 
 @strawberry.input
@@ -146,7 +151,10 @@ class InventoryQuery:
             page.has_previous_page,
         )
         return InventoryLevelConnection(
-            edges=edges, nodes=[e.node for e in edges], page_info=page_info
+            _filters=(variant_id, warehouse_id),
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=page_info,
         )
 
     @strawberry.field(

@@ -28,7 +28,7 @@ ADJUST = """mutation($i: InventoryAdjustInput!) { inventoryAdjust(input: $i) {
 SET = """mutation($i: InventorySetInput!) { inventorySet(input: $i) {
   inventoryLevel { onHand reserved available } userErrors { field code } } }"""
 LEVELS = """query($after: String) { inventoryLevels(first: 1, after: $after) {
-  nodes { variantId onHand } pageInfo { hasNextPage endCursor } } }"""
+  nodes { variantId onHand } totalCount pageInfo { hasNextPage endCursor } } }"""
 
 
 async def _product(api: ApiClient, handle: str) -> dict:  # type: ignore[type-arg]
@@ -119,6 +119,7 @@ async def test_staff_stock_changes_show_to_shoppers(shop: ApiClient, redis: Redi
     for _ in range(3):
         r = await as_bearer(api, staff.access_token, LEVELS, {"after": after_cursor})
         conn = r.data["inventoryLevels"]
+        assert conn["totalCount"] == 2
         seen += conn["nodes"]
         after_cursor = conn["pageInfo"]["endCursor"]
         if not conn["pageInfo"]["hasNextPage"]:
@@ -175,3 +176,24 @@ async def test_stale_or_missing_hot_counts_never_win(inv: Database, redis: Redis
     async with inv.reader(inventory.CONTEXT) as uow:
         assert await inventory.available_quantities(uow, [77], redis=redis) == {77: 5}
     assert (await redis.get("inventory:available:{77}") or b"").endswith(b":5")
+
+
+LISTING = """{ products(first: 20) { nodes { availableForSale
+  variants { nodes { availableForSale quantityAvailable } } } } }"""
+
+
+async def test_listing_availability_is_batched_and_served_from_redis(
+    shop: ApiClient, redis: Redis
+) -> None:
+    """Twenty products' availability: at most one inventory statement (the Redis misses),
+    then none at all once the hot counts are in Redis."""
+    api = shop
+    with api.count_statements() as cold:
+        r = await api.query(LISTING)
+    assert r.errors == []
+    assert len([s for s in cold if "inventory." in s]) == 1
+    with api.count_statements() as warm:
+        r = await api.query(LISTING)
+    assert [s for s in warm if "inventory." in s] == []
+    nodes = r.data["products"]["nodes"]
+    assert len(nodes) == 20 and not any(n["availableForSale"] for n in nodes)

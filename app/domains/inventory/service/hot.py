@@ -84,7 +84,8 @@ async def read(redis: Redis | None, uow: UnitOfWork, variant_ids: Sequence[int])
             if value is None:
                 missing.append(vid)
             else:
-                out[vid] = max(0, int(value.split(b":", 1)[1]))
+                text = value.decode() if isinstance(value, bytes) else str(value)
+                out[vid] = max(0, int(text.split(":", 1)[1]))
     if missing:
         figures = await totals(uow, missing)
         out.update({v: max(0, a) for v, (a, _) in figures.items()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from redis.asyncio import Redis
@@ -17,7 +18,7 @@ from app.platform.db import UnitOfWork
 MAX_REASON = 200
 
 
-def _warehouse(r: sa.Row[tuple[int, str, str, list[str], int]]) -> Warehouse:
+def _warehouse(r: Any) -> Warehouse:
     return Warehouse(id=r[0], code=r[1], name=r[2], countries=tuple(r[3] or ()), priority=r[4])
 
 
@@ -242,6 +243,18 @@ async def stock_levels(
         q = q.where(sa.tuple_(s.variant_id, s.warehouse_id) > sa.tuple_(*after))
     rows = await uow.session.execute(q.order_by(s.variant_id, s.warehouse_id).limit(limit))
     return [StockLevel(*r) for r in rows]
+
+
+async def count_stock_levels(
+    uow: UnitOfWork, *, variant_ids: Sequence[int] | None = None, warehouse_id: int | None = None
+) -> int:
+    s = m.stock.c
+    q = sa.select(sa.func.count()).select_from(m.stock)
+    if variant_ids is not None:
+        q = q.where(s.variant_id.in_(variant_ids))
+    if warehouse_id is not None:
+        q = q.where(s.warehouse_id == warehouse_id)
+    return int(await uow.session.scalar(q) or 0)
 
 
 async def available_quantities(
