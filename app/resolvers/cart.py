@@ -212,8 +212,8 @@ async def select_delivery_option(ctx: Context, gid: str, handle: str) -> cart.Pr
 
 
 class PricingQuote:
-    """Discounts, delivery and tax from the pricing context's public `price()`. Skipped for
-    a cart with no codes and no destination: pricing would answer nothing but the lines."""
+    """Discounts (entered and automatic), delivery and tax from the pricing context's public
+    `price()`. Skipped only for a cart with neither lines nor codes: nothing to price."""
 
     def __init__(self, db: Database, prices_include_tax: bool) -> None:
         self.db = db
@@ -224,7 +224,7 @@ class PricingQuote:
     ) -> cart.Quote:
         address = c.shipping_address or {}
         country = address.get("country_code") or c.buyer.country_code
-        if not c.discount_codes and not country:
+        if not lines and not c.discount_codes:
             return cart.Quote(taxes_included=self.prices_include_tax)
         # codes may apply to categories: each line's product's category and those above it
         chains = await self._categories([pl.variant.product_id for pl in lines if pl.variant])

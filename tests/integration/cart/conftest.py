@@ -29,11 +29,25 @@ def _draft(tag: str, prices: list[str]) -> catalog.ProductDraft:
     )
 
 
+async def _forget_hot_counts(redis_url: str, variant_ids: list[int]) -> None:
+    """Inventory's Redis hot counts are keyed by variant id alone, not by QUEUE_PREFIX: a
+    count left by an earlier run (whose database gave the same ids to other variants) would
+    be read for ours. Drop those keys for our new variants, so Postgres answers."""
+    r = Redis.from_url(redis_url)
+    try:
+        await r.delete(*(f"inventory:available:{{{v}}}" for v in variant_ids))
+    finally:
+        await r.aclose()
+
+
 class Products:
     """One active product of the test's own, a variant per price (ids in order)."""
 
-    def __init__(self, db: Database, tag: str, prices: list[str], ids: list[int]) -> None:
+    def __init__(
+        self, db: Database, tag: str, prices: list[str], ids: list[int], product_id: int
+    ) -> None:
         self.db, self.tag, self.prices, self.ids = db, tag, prices, ids
+        self.product_id = product_id
 
     @classmethod
     async def make(cls, db: Database, prices: list[str], stock: int = 1000) -> Products:
@@ -46,7 +60,8 @@ class Products:
         ids = [v.id for v in found]
         async with db.uow(inventory.CONTEXT) as uow:
             await inventory.stock_initial(uow, dict.fromkeys(ids, stock), actor="tests")
-        return cls(db, tag, prices, ids)
+        await _forget_hot_counts(db.settings.redis_url or "", ids)
+        return cls(db, tag, prices, ids, product_id)
 
     async def reprice(self, index: int, price: str) -> None:
         """Change one variant's price the way an import does (the same SKUs, new price)."""

@@ -364,3 +364,32 @@ async def test_stock_from_inventory_limits_what_can_be_added(api: ApiClient, db)
         await api.query(ADD, {"id": c["id"], "lines": [{"merchandiseId": vid(unstocked.ids[0])}]})
     ).data["cartLinesAdd"]
     assert p["userErrors"][0]["code"] == "MERCHANDISE_NOT_ENOUGH_STOCK"
+
+
+async def test_statements_per_cart_request(api: ApiClient, products: Products):
+    """What a cart request costs in SQL: batched reads (catalog prices, inventory counts,
+    pricing rules, category chains) and one durable snapshot write, whatever the lines."""
+    v = [vid(i) for i in products.ids]
+    made = (await api.query(CREATE, {"input": {"lines": [{"merchandiseId": v[0]}]}})).data
+    assert made["cartCreate"]["userErrors"] == [], made
+    cid = made["cartCreate"]["cart"]["id"]
+    counts = []
+    for n in (1, 3):
+        with api.count_statements() as seen:
+            p = (
+                await api.query(
+                    ADD, {"id": cid, "lines": [{"merchandiseId": x} for x in v[1 : 1 + n]]}
+                )
+            ).data
+        assert p["cartLinesAdd"]["userErrors"] == []
+        writes = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        assert len(writes) == 1, seen  # the snapshot
+        counts.append(len(seen))
+    add_statements = counts[0]
+    assert counts[0] == counts[1] and add_statements <= 10, counts  # batched: not per line
+    with api.count_statements() as seen:
+        r = await api.query(READ, {"id": cid})
+    assert len(r.data["cart"]["lines"]["nodes"]) == 4
+    assert not [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(seen) <= 6, seen
+    print(f"statements: add {add_statements}, read {len(seen)}")
