@@ -51,7 +51,10 @@ function response(status, headers, body)
     cart_id = string.match(body, '"id":"(gid://emporium/Cart/%x+)"')
     if cart_id == nil then bad = true else carts = carts + 1 end
   end
-  if bad then graphql_errors = graphql_errors + 1 end
+  if bad then
+    graphql_errors = graphql_errors + 1
+    if first_error == nil then first_error = string.sub(body or "", 1, 300) end
+  end
   step = (step + 1) % 5
 end
 
@@ -63,4 +66,8 @@ function done(summary, latency, requests)
   end
   io.write(string.format("graphql_errors: %d\n", n))
   io.write(string.format("carts: %d\n", c))
+  for _, t in ipairs(threads) do
+    local e = t:get("first_error")
+    if e then io.write("first_error: " .. e .. "\n") end
+  end
 end

@@ -99,11 +99,30 @@ class CartStore:
 
     # --- Redis health ---------------------------------------------------------------------
 
-    def _redis_usable(self) -> bool:
+    async def _redis_ready(self) -> bool:
+        """Whether to use Redis now. While it is down, it is tried again every `retry_after`
+        seconds (not on each request); when it answers, the carts written to Postgres
+        meanwhile are reconciled first, so no request reads an older Redis copy."""
         if self.status.redis_up:
             return True
-        # after an outage, try Redis again every `retry_after` seconds, not on each request
-        return time.monotonic() - (self.status.down_since or 0) >= self.retry_after
+        if time.monotonic() - (self.status.down_since or 0) < self.retry_after:
+            return False
+        try:
+            await self.redis.ping()
+        except REDIS_DOWN as exc:
+            self._redis_failed(exc)
+            return False
+        try:
+            await self.reconcile()
+        except REDIS_DOWN as exc:
+            self._redis_failed(exc)
+            return False
+        except Exception:  # Postgres trouble: the periodic worker reconciles later
+            log.exception("cart reconcile after the Redis outage failed")
+        self.status.redis_up = True
+        self.status.down_since = None
+        log.warning("cart Redis answers again")
+        return True
 
     def _redis_failed(self, exc: BaseException) -> None:
         if self.status.redis_up:
@@ -111,27 +130,16 @@ class CartStore:
         self.status.redis_up = False
         self.status.down_since = time.monotonic()
 
-    async def _redis_ok(self) -> None:
-        if not self.status.redis_up:
-            self.status.redis_up = True
-            self.status.down_since = None
-            log.warning("cart Redis answers again")
-            try:
-                await self.reconcile()
-            except Exception:  # the periodic worker tries again
-                log.exception("cart reconcile after the Redis outage failed")
-
     # --- reads ----------------------------------------------------------------------------
 
     async def load(self, cart_id: str) -> Cart | None:
         """The cart (sliding its TTL), restored from Postgres on a Redis miss."""
-        if self._redis_usable():
+        if await self._redis_ready():
             try:
                 raw = await self.redis.getex(self.key(cart_id), ex=self.ttl)
             except REDIS_DOWN as exc:
                 self._redis_failed(exc)
             else:
-                await self._redis_ok()
                 if raw is not None:
                     return Cart.from_json(orjson.loads(raw))
                 cart = await self._load_pg(cart_id)
@@ -163,7 +171,7 @@ class CartStore:
 
     async def customer_cart_id(self, customer_id: int) -> str | None:
         """The customer's current cart, if any (Redis's pointer, else the newest snapshot)."""
-        if self._redis_usable():
+        if await self._redis_ready():
             try:
                 found = await self.redis.get(self.customer_key(customer_id))
             except REDIS_DOWN as exc:
@@ -184,7 +192,7 @@ class CartStore:
         return row.cart_id if row else None
 
     async def set_customer_cart(self, customer_id: int, cart_id: str) -> None:
-        if self._redis_usable():
+        if await self._redis_ready():
             try:
                 await self.redis.set(self.customer_key(customer_id), cart_id, ex=self.ttl)
             except REDIS_DOWN as exc:
@@ -196,7 +204,7 @@ class CartStore:
         """Store `cart` if the stored one is still at `expected_version` (0: none); False
         when another write came first (the caller reloads and tries again)."""
         data = cart.to_json()
-        if self._redis_usable():
+        if await self._redis_ready():
             try:
                 won = await self._cas(
                     keys=[self.key(cart.id)],
@@ -205,7 +213,6 @@ class CartStore:
             except REDIS_DOWN as exc:
                 self._redis_failed(exc)
             else:
-                await self._redis_ok()
                 if not won:
                     return False
                 if not self.durable or not await self._snapshot_quietly(cart):
@@ -291,7 +298,7 @@ class CartStore:
                 sa.delete(m.snapshots).where(m.snapshots.c.cart_id == cart_id)
             )
             await uow.commit()
-        if self._redis_usable():
+        if await self._redis_ready():
             try:
                 await self.redis.delete(self.key(cart_id))
                 await self.redis.zrem(self.dirty_key, cart_id)
