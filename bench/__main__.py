@@ -119,7 +119,10 @@ def _scenario(
 
 def _fresh_logs() -> Path:
     """Logs of the last run, kept for inspection; replaced by the next run."""
-    path = Path(tempfile.gettempdir()) / "emporium-bench"
+    # EMPORIUM_BENCH_LOGS: another folder, so two runs never wipe each other's logs
+    path = Path(
+        os.environ.get("EMPORIUM_BENCH_LOGS") or Path(tempfile.gettempdir()) / "emporium-bench"
+    )
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
