@@ -17,14 +17,16 @@ from dramatiq import Worker
 from redis.asyncio import Redis
 
 from app import workers
-from app.domains import CONTEXTS_WITH_TABLES, catalog, search
+from app.domains import CONTEXTS_WITH_TABLES, cart, catalog, inventory, search
 from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
 from app.platform.migrate import migrate
+from app.platform.pagination import PageRequest
 from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
 from app.platform.settings import ConfigError, Settings
+from app.workers.cart import run_snapshot_trigger
 
 log = logging.getLogger("emporium")
 
@@ -76,8 +78,8 @@ async def preflight(settings: Settings, contexts: tuple[str, ...] = CONTEXTS_WIT
             broker.close()
 
 
-async def seed_if_empty(db: Database) -> None:
-    """Seed the demo catalog once, even when several replicas start together."""
+async def seed_if_empty(db: Database, redis: Redis | None = None) -> None:
+    """Seed the demo catalog (and its stock) once, even when several replicas start together."""
     async with db.exclusive(catalog.CONTEXT, "emporium.seed-demo"):
         async with db.uow(catalog.CONTEXT) as uow:
             empty = await catalog.product_count(uow) == 0
@@ -85,6 +87,37 @@ async def seed_if_empty(db: Database) -> None:
             log.info("seeding the demo catalog (first start)")
             n = await catalog.seed_demo(db)
             log.info("seeded %d demo products", n)
+        async with db.reader(inventory.CONTEXT) as uow:
+            unstocked = await inventory.is_empty(uow)
+        if unstocked:  # also a demo catalog seeded before the inventory existed
+            log.info("stocked %d demo variants", await stock_demo(db, redis))
+
+
+async def stock_demo(db: Database, redis: Redis | None = None, chunk: int = 500) -> int:
+    """Initial stock for the catalog's variants from `catalog.demo_stock(sku)`, for the
+    variants the inventory has never stocked; returns how many it stocked.
+
+    Here, in the composition root, because neither context may import the other: the
+    catalog knows the SKUs and the demo figures, the inventory owns the stock."""
+    after: tuple[object, ...] | None = None
+    stocked = 0
+    while True:
+        q = catalog.product_query(
+            catalog.ProductFilter(), PageRequest(limit=chunk, forward=True, after=after)
+        )
+        async with db.reader(catalog.CONTEXT) as uow:
+            page = (await catalog.list_products_batch(uow, [q]))[q]
+            variants = await catalog.variants_by_product_ids(uow, [p.id for p in page.items])
+        quantities = {
+            v.id: catalog.demo_stock(v.sku or f"variant-{v.id}")
+            for vs in variants.values()
+            for v in vs
+        }
+        async with db.uow(inventory.CONTEXT) as uow:
+            stocked += await inventory.stock_initial(uow, quantities, actor="seed", redis=redis)
+        if not page.has_next_page or not page.items:
+            return stocked
+        after = page.keys[-1]
 
 
 @contextlib.asynccontextmanager
@@ -99,6 +132,8 @@ async def running(
     engines: EmbeddedEngines | None = None
     worker: Worker | None = None
     relay_task: asyncio.Task[None] | None = None
+    snapshot_task: asyncio.Task[None] | None = None
+    sweep_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     runtime: Runtime | None = None
     broker: dramatiq.Broker | None = None
@@ -135,13 +170,20 @@ async def running(
         )
         # the search engine's client lives as long as the runtime (SEARCH_URL or Postgres)
         runtime.extra["search"] = search.SearchService.from_settings(settings, runtime.db)
+        # carts: their own Redis client (short timeouts: an outage degrades to Postgres)
+        runtime.extra["cart.store"] = cart.build_store(
+            settings, runtime.db, cart.cart_redis(settings)
+        )
         if settings.seed_demo:
-            await seed_if_empty(runtime.db)
+            await seed_if_empty(runtime.db, runtime.redis)
         if background:
             worker = Worker(broker, worker_threads=settings.embedded_worker_threads)
             worker.start()
             relay_status = RelayStatus()
             runtime.extra["relay"] = relay_status  # shown by /readyz and /metrics
+            sweep_task = asyncio.create_task(
+                workers.inventory.run_sweep_trigger(broker, runtime.redis, settings, stop)
+            )
             relay_task = asyncio.create_task(
                 run_relay(
                     runtime.db,
@@ -154,17 +196,24 @@ async def running(
                     status=relay_status,
                 )
             )
+            snapshot_task = asyncio.create_task(
+                run_snapshot_trigger(routes, settings.cart_snapshot_interval, stop)
+            )
         yield runtime
     finally:
         # Every step runs even if the one before it failed or was cancelled (a second
         # Ctrl-C cancels the lifespan): nothing may be left running, above all the engines.
         stop.set()
         await _step(_wait_task(relay_task))
+        await _step(_wait_task(snapshot_task))
+        await _step(_wait_task(sweep_task))
         if worker is not None:
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:
             if "search" in runtime.extra:
                 await _step(runtime.extra["search"].close())
+            if "cart.store" in runtime.extra:
+                await _step(runtime.extra["cart.store"].redis.aclose())
             await _step(runtime.close())
         if broker is not None:
             # the broker's own Redis pool (readyz pings, the worker's consumers) is not

@@ -90,12 +90,19 @@ async def _worker(args: argparse.Namespace) -> None:
             "(`emporium serve` runs the workers itself on the embedded engines)"
         )
     async with running(settings, run_migrations=False, background=False) as rt:
+        from app.workers.inventory import run_sweep_trigger
+
         worker = Worker(rt.broker, worker_threads=args.threads)
         worker.start()
         logging.getLogger("emporium").info("worker running with %d threads", args.threads)
+        # expired reservations are swept once per interval whatever the number of workers
+        stop = asyncio.Event()
+        sweeps = asyncio.create_task(run_sweep_trigger(rt.broker, rt.redis, rt.settings, stop))
         try:
             await _until_signal()
         finally:
+            stop.set()
+            await sweeps
             await asyncio.to_thread(worker.stop)
 
 
@@ -103,6 +110,7 @@ async def _relay(args: argparse.Namespace) -> None:
     from app.bootstrap import running
     from app.domains import CONTEXTS_WITH_TABLES
     from app.platform.relay import run_relay
+    from app.workers.cart import run_snapshot_trigger
 
     settings = _settings()
     if settings.embedded:
@@ -115,6 +123,10 @@ async def _relay(args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         logging.getLogger("emporium").info("relay running")
+        # the relay process also triggers the periodic cart snapshot pass
+        snapshots = asyncio.create_task(
+            run_snapshot_trigger(rt.routes, settings.cart_snapshot_interval, stop)
+        )
         await run_relay(
             rt.db,
             CONTEXTS_WITH_TABLES,
@@ -123,6 +135,8 @@ async def _relay(args: argparse.Namespace) -> None:
             retention=timedelta(days=settings.outbox_retention_days),
             stop=stop,
         )
+        stop.set()
+        await snapshots
 
 
 async def _migrate(args: argparse.Namespace) -> None:
@@ -169,7 +183,7 @@ def _progress(label: str) -> tuple[Any, Callable[[int, int], None]]:
 
 
 async def _seed(args: argparse.Namespace) -> None:
-    from app.bootstrap import running
+    from app.bootstrap import running, stock_demo
     from app.domains.catalog import seed_demo
 
     if not args.demo:
@@ -178,7 +192,8 @@ async def _seed(args: argparse.Namespace) -> None:
         progress, update = _progress("seeding")
         with progress:
             n = await seed_demo(rt.db, args.products, progress=update)
-    print(f"seeded {n} demo products")
+        stocked = await stock_demo(rt.db, rt.redis)
+    print(f"seeded {n} demo products, stocked {stocked} variants")
 
 
 async def _reindex(args: argparse.Namespace) -> None:
@@ -238,6 +253,25 @@ async def _export(args: argparse.Namespace) -> int:
             n = await export_file(rt.db, path, fmt, progress=update)
     print(f"exported {n} products to {path} ({fmt})")
     return 0
+
+
+async def _inventory_check(args: argparse.Namespace) -> int:
+    """Rebuild every stock row from the movement ledger and report the rows that disagree."""
+    from app.bootstrap import running
+    from app.domains import inventory
+
+    async with running(_settings(), background=False) as rt:
+        async with rt.db.reader(inventory.CONTEXT) as uow:
+            mismatches = await inventory.check(uow)
+    for m in mismatches:
+        print(
+            f"variant {m.variant_id} warehouse {m.warehouse_id}: stock on_hand={m.on_hand} "
+            f"reserved={m.reserved}, ledger on_hand={m.ledger_on_hand} "
+            f"reserved={m.ledger_reserved}",
+            file=sys.stderr,
+        )
+    print(f"inventory check: {len(mismatches)} mismatch(es)")
+    return 1 if mismatches else 0
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -329,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=_run_async(_relay))
 
+    inv = sub.add_parser("inventory", help="inventory tools")
+    inv_sub = inv.add_subparsers(dest="inventory_command", required=True)
+    ic = inv_sub.add_parser(
+        "check", help="rebuild stock from the movement ledger; exit 1 when a row disagrees"
+    )
+    ic.set_defaults(func=_run_async(_inventory_check))
+
     m = sub.add_parser("migrate", help="bring every context's schema to head")
     m.set_defaults(func=_run_async(_migrate))
 
@@ -387,7 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "export", "schema", "create-staff", "reindex")
+    quiet = args.command in (
+        "seed",
+        "import",
+        "export",
+        "schema",
+        "create-staff",
+        "reindex",
+        "inventory",
+    )
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)

@@ -105,6 +105,23 @@ class Metrics:
             "1 while this process's outbox relay delivers events, 0 during an outage",
             registry=self.registry,
         )
+        self.cart_redis_up = Gauge(
+            "emporium_cart_redis_up",
+            "1 while carts are served from Redis, 0 while they fall back to Postgres",
+            registry=self.registry,
+        )
+        self.cart_degraded = Gauge(
+            "emporium_cart_degraded_operations",
+            "cart reads and writes served from Postgres because Redis was unreachable "
+            "(since this process started)",
+            ["op"],
+            registry=self.registry,
+        )
+        self.cart_restores = Gauge(
+            "emporium_cart_restores",
+            "carts restored into Redis from their Postgres snapshot (since start)",
+            registry=self.registry,
+        )
         self.relay_failures = Gauge(
             "emporium_relay_consecutive_failures",
             "failed relay attempts in a row (0 when up)",
@@ -147,6 +164,15 @@ class Metrics:
         """Read at scrape time; a process without an in-process relay reports it as up."""
         self.relay_up.set(1 if status is None or status.up else 0)
         self.relay_failures.set(0 if status is None else status.consecutive_failures)
+
+    def cart(self, status: Any) -> None:
+        """The cart store's health, read at scrape time (app/domains/cart/store.py)."""
+        if status is None:
+            return
+        self.cart_redis_up.set(1 if status.redis_up else 0)
+        self.cart_degraded.labels("read").set(status.degraded_reads)
+        self.cart_degraded.labels("write").set(status.degraded_writes)
+        self.cart_restores.set(status.restores)
 
     def observe(self, path: str, status: int, seconds: float) -> None:
         path = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
@@ -207,6 +233,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         metrics.relay(runtime.extra.get("relay") if runtime is not None else None)
         if runtime is not None:
             metrics.pools(runtime.db.pool_stats())
+        store = runtime.extra.get("cart.store") if runtime is not None else None
+        metrics.cart(store.status if store is not None else None)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager

@@ -21,10 +21,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import database, loadgen, query, report, servers, services
+from bench import cart, database, loadgen, query, report, reservation, servers, services
 from bench.procs import BenchError
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("hello", "strawberry", "catalog", "cart")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,7 +39,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="5 s smoke run, own result file")
     p.add_argument("--reuse-db", action="store_true", help="keep emporium_bench as it is (no seed)")
     p.add_argument("--out", type=Path, help="result file (bench/results/<date>-catalog.json)")
+    p.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios to run (all: {','.join(SCENARIOS)}); hello always runs",
+    )
+    p.add_argument(
+        "--cart-connections",
+        type=int,
+        default=16,
+        help="cart scenario: shoppers at once, one wrk thread each (16)",
+    )
+    p.add_argument(
+        "--scenario",
+        choices=("catalog", "reservation"),
+        default="catalog",
+        help="catalog: the runs --only picks (default); reservation: reserve + release on a "
+        "few hot variants (own database, emporium_bench_inventory); hello runs with either",
+    )
     args = p.parse_args(argv)
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()} | {"hello"}
+    if args.only - set(SCENARIOS):
+        p.error(f"unknown scenarios: {sorted(args.only - set(SCENARIOS))}")
     if args.quick:
         args.duration = 5
     if args.connections < args.threads:
@@ -56,6 +78,8 @@ def _server_env(svc: dict[str, str]) -> dict[str, str]:
     env["DATABASE_URL"] = database.bench_url(svc["DATABASE_URL"])
     env["LOG_LEVEL"] = "warning"
     env["QUEUE_PREFIX"] = "bench."  # keep away from the queues tests and workers use
+    # the cart scenario makes thousands of carts in the shared Redis: let them go soon
+    env["CART_TTL"] = "600"
     return env
 
 
@@ -67,14 +91,21 @@ class Plan:
 
 
 def _scenario(
-    plan: Plan, srv: servers.Server, verify: Callable[[], int], url: str, body: Path | None
+    plan: Plan,
+    srv: servers.Server,
+    verify: Callable[[], int],
+    url: str,
+    body: Path | None,
+    script: Path = loadgen.LUA,
+    threads: int | None = None,
 ) -> tuple[loadgen.Result, dict[str, Any]]:
     """Check the server once, warm it up, then measure it."""
     name, args = srv.name, plan.args
     size = verify()
     log = plan.logs / f"wrk-{name}.log"
-    run = partial(loadgen.load, plan.wrk, url, connections=args.connections,
-                  threads=args.threads, body=body, log=log, cwd=ROOT)  # fmt: skip
+    conns = threads or args.connections
+    run = partial(loadgen.load, plan.wrk, url, connections=conns, threads=threads or args.threads,
+                  body=body, log=log, cwd=ROOT, script=script)  # fmt: skip
     if args.warmup > 0:
         print(f"{name}: warm-up {args.warmup}s", flush=True)
         run(duration=args.warmup)
@@ -88,7 +119,10 @@ def _scenario(
 
 def _fresh_logs() -> Path:
     """Logs of the last run, kept for inspection; replaced by the next run."""
-    path = Path(tempfile.gettempdir()) / "emporium-bench"
+    # EMPORIUM_BENCH_LOGS: another folder, so two runs never wipe each other's logs
+    path = Path(
+        os.environ.get("EMPORIUM_BENCH_LOGS") or Path(tempfile.gettempdir()) / "emporium-bench"
+    )
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
@@ -120,19 +154,35 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
         verify = partial(query.verify_hello, srv.base_url)
         results["hello"], extra["hello"] = _scenario(plan, srv, verify, srv.base_url + "/", None)
 
-    port = servers.free_port()
-    cmd = servers.hello_command(sys.executable, port, args.workers, "bench.inmemory:app")
-    with servers.serving("strawberry", cmd, port, "/", env, logs / "inmemory.log", ROOT) as srv:
-        verify = partial(query.verify_inmemory, srv.base_url, body)
-        url = srv.base_url + "/graphql"
-        results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
+    if "strawberry" in args.only:
+        port = servers.free_port()
+        cmd = servers.hello_command(sys.executable, port, args.workers, "bench.inmemory:app")
+        log = logs / "inmemory.log"
+        with servers.serving("strawberry", cmd, port, "/", env, log, ROOT) as srv:
+            verify = partial(query.verify_inmemory, srv.base_url, body)
+            url = srv.base_url + "/graphql"
+            results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
 
-    port = servers.free_port()
-    cmd = servers.api_command(emporium, port, args.workers)
-    with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
-        verify = partial(query.verify_catalog, srv.base_url, body)
-        url = srv.base_url + "/graphql"
-        results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+    if "catalog" in args.only:
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
+            verify = partial(query.verify_catalog, srv.base_url, body)
+            url = srv.base_url + "/graphql"
+            results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+
+    if "cart" in args.only:
+        # one wrk thread per connection: bench/cart.lua keeps each shopper's cart per thread
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        log = logs / "api-cart.log"
+        with servers.serving("cart", cmd, port, "/readyz", env, log, ROOT) as srv:
+            variants = cart.write_variants(srv.base_url, logs / "cart-variants.txt")
+            verify = partial(cart.verify_cart, srv.base_url, variants)
+            url = srv.base_url + "/graphql"
+            results["cart"], extra["cart"] = _scenario(
+                plan, srv, verify, url, variants, cart.LUA, args.cart_connections
+            )
 
     scen = report.scenarios(results)
     for name, more in extra.items():
@@ -150,11 +200,81 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
             "uvicorn_workers": args.workers, "products": args.products,
             "seeded": not args.reuse_db, "seed_s": seed_s,
             "query": query.PRODUCTS_QUERY,
+            "scenarios": sorted(args.only),
+            "cart": "per shopper: cartCreate, 3 cartLinesAdd, cart(id:); one wrk "
+            f"thread and connection per shopper ({args.cart_connections})",
         },
         "scenarios": scen,
     }  # fmt: skip
     suffix = "-quick" if args.quick else ""
     out = args.out or ROOT / "bench" / "results" / f"{doc['date']}-catalog{suffix}.json"
+    report.write(out, doc)
+    print()
+    print(report.table(scen))
+    return out
+
+
+RESERVATION_DB = "emporium_bench_inventory"
+
+
+def bench_reservation(args: argparse.Namespace, logs: Path) -> Path:
+    """hello, then concurrent reserve + release on a few hot variants (bench/reservation.py)."""
+    started = dt.datetime.now().astimezone()
+    loadavg_before = os.getloadavg()
+    wrk = loadgen.ensure_wrk()
+    svc = services.ensure_up(ROOT)
+    env = _server_env(svc)
+    env["DATABASE_URL"] = database.bench_url(svc["DATABASE_URL"], RESERVATION_DB)
+    bindir = Path(sys.executable).parent
+    emporium = str(bindir / "emporium") if (bindir / "emporium").exists() else "emporium"
+    database.recreate(svc["DATABASE_URL"], RESERVATION_DB)
+    print(f"database: {RESERVATION_DB} recreated; migrating …", flush=True)
+    from bench.procs import run
+
+    run([emporium, "migrate"], env, logs / "migrate.log", ROOT, timeout=300)
+    reservation.stock_hot_variants(env["DATABASE_URL"], env["REDIS_URL"])
+    body = logs / "empty.json"
+    body.write_text("{}")
+    plan = Plan(args, wrk, logs)
+    results: dict[str, loadgen.Result] = {}
+    extra: dict[str, dict[str, Any]] = {}
+
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers)
+    with servers.serving("hello", cmd, port, "/", env, logs / "hello.log", ROOT) as srv:
+        verify = partial(query.verify_hello, srv.base_url)
+        results["hello"], extra["hello"] = _scenario(plan, srv, verify, srv.base_url + "/", None)
+
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers, "bench.reservation:app")
+    log = logs / "reservation.log"
+    with servers.serving("reservation", cmd, port, "/", env, log, ROOT) as srv:
+        verify = partial(reservation.verify, srv.base_url)
+        url = srv.base_url + "/"
+        results["reservation"], extra["reservation"] = _scenario(plan, srv, verify, url, body)
+    extra["reservation"].update(reservation.after_run(env["DATABASE_URL"], env["REDIS_URL"]))
+
+    scen = report.scenarios(results)
+    for name, more in extra.items():
+        scen[name].update(more)
+    doc = {
+        "date": started.date().isoformat(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": report.machine(ROOT, loadgen.wrk_version(wrk)),
+        "loadavg_before": [round(x, 2) for x in loadavg_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "settings": {
+            "duration_s": args.duration, "warmup_s": args.warmup,
+            "connections": args.connections, "wrk_threads": args.threads,
+            "uvicorn_workers": args.workers, "hot_variants": len(reservation.HOT_VARIANTS),
+            "stock_per_variant": reservation.STOCK,
+            "request": "reserve 1 unit of a random hot variant for a new saga, then release it",
+        },
+        "scenarios": scen,
+    }  # fmt: skip
+    suffix = "-quick" if args.quick else ""
+    out = args.out or ROOT / "bench" / "results" / f"{doc['date']}-reservation{suffix}.json"
     report.write(out, doc)
     print()
     print(report.table(scen))
@@ -168,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _raise_interrupt)
     logs = _fresh_logs()
     try:
-        out = bench(args, logs)
+        out = bench_reservation(args, logs) if args.scenario == "reservation" else bench(args, logs)
     except BenchError as exc:
         print(f"bench: {exc}\nlogs: {logs}", file=sys.stderr)
         return 1

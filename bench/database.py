@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
@@ -13,7 +14,8 @@ from sqlalchemy.engine import make_url
 
 from bench.procs import BenchError, run
 
-BENCH_DB = "emporium_bench"
+# EMPORIUM_BENCH_DB: another name, so two runs (two worktrees) never drop each other's
+BENCH_DB = os.environ.get("EMPORIUM_BENCH_DB") or "emporium_bench"
 
 
 def bench_url(admin_url: str, name: str = BENCH_DB) -> str:
@@ -49,6 +51,11 @@ def _sql(step: str, coro: Coroutine[Any, Any, None]) -> None:
         asyncio.run(asyncio.wait_for(coro, timeout=300))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise BenchError(f"could not {step}: {exc}") from exc
+
+
+def recreate(admin_url: str, name: str) -> None:
+    """Drop and create another bench database (a scenario with its own data)."""
+    _sql(f"recreate database {name}", _recreate(admin_url, name))
 
 
 def prepare(

@@ -27,6 +27,7 @@ class Result:
     socket_errors: int
     graphql_errors: int
     wrk_cpu_s: float = 0.0  # CPU time wrk itself used: what it took away from the server
+    carts: int = 0  # the cart scenario: carts created (each then gets 3 adds and a read)
 
     @property
     def errors(self) -> int:
@@ -68,13 +69,14 @@ def load(
     body: Path | None,
     log: Path,
     cwd: Path,
+    script: Path = LUA,
 ) -> Result:
     """One wrk run against `url` (127.0.0.1 only), bounded by `duration`."""
     if not url.startswith("http://127.0.0.1:"):
         raise BenchError(f"refusing to load anything but 127.0.0.1: {url}")
     cmd = [
         wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-        "--timeout", "10s", "-s", str(LUA), url,
+        "--timeout", "10s", "-s", str(script), url,
     ]  # fmt: skip
     if body is not None:
         cmd += ["--", str(body)]
@@ -118,4 +120,5 @@ def parse(out: str) -> Result:
         non_2xx=int(find(r"Non-2xx or 3xx responses: (\d+)", "0")),
         socket_errors=sum(int(n) for n in sock.groups()) if sock else 0,
         graphql_errors=int(find(r"^graphql_errors: (\d+)", "0")),
+        carts=int(find(r"^carts: (\d+)", "0")),
     )

@@ -80,6 +80,9 @@ def table(scen: dict[str, dict[str, Any]]) -> str:
     if "catalog" in scen and scen["catalog"]["ratio_to_hello"] is not None:
         ratio = scen["catalog"]["ratio_to_hello"]
         lines.append(f"catalog / hello = {ratio:.4f}  (1 : {1 / ratio:.0f})" if ratio else "")
+    if "cart" in scen and scen["cart"]["ratio_to_hello"]:
+        ratio = scen["cart"]["ratio_to_hello"]
+        lines.append(f"cart / hello = {ratio:.4f}  (1 : {1 / ratio:.0f})")
     if "catalog" in scen and scen["catalog"].get("ratio_to_strawberry_in_memory"):
         lines.append(
             f"catalog / strawberry in memory = {scen['catalog']['ratio_to_strawberry_in_memory']:.3f}"

@@ -120,6 +120,19 @@ class Settings(BaseSettings):
     login_window: int = Field(default=15 * 60, ge=1)  # seconds
     recover_requests_per_account: int = Field(default=3, ge=1)  # reset e-mails per window
 
+    # carts (app/domains/cart): live in Redis (CART_REDIS_URL, else REDIS_URL) with a
+    # sliding TTL, backed by Postgres snapshots
+    cart_redis_url: str | None = None
+    cart_redis_timeout: float = Field(default=0.5, gt=0)  # seconds before Redis counts as down
+    cart_redis_retry: float = Field(default=2.0, gt=0)  # seconds between tries while it is down
+    cart_ttl: int = Field(default=7 * 24 * 3600, ge=60)  # seconds; every read or write slides it
+    # every write also lands in Postgres at once (nothing lost if Redis loses its data);
+    # off: only carts idle for CART_SNAPSHOT_IDLE are copied, by the snapshot worker
+    cart_durable_writes: bool = True
+    cart_snapshot_idle: float = Field(default=30 * 60, ge=0)  # seconds
+    cart_snapshot_interval: float = Field(default=60, gt=0)  # seconds between worker runs
+    cart_max_quantity: int = Field(default=100, ge=1, le=1_000_000)  # per line
+    cart_max_lines: int = Field(default=100, ge=1, le=500)  # per cart
     # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
     prices_include_tax: bool = False
     # payments (app/domains/payments): the built-in `test` gateway needs nothing; `stripe`
@@ -132,13 +145,19 @@ class Settings(BaseSettings):
     # rolled; a signature older (or newer) than the tolerance is refused (replays)
     stripe_webhook_secret: str = Field(default="", repr=False)
     stripe_webhook_tolerance: int = Field(default=300, ge=1, le=3600)  # seconds
+    # inventory (app/domains/inventory): a variant at or under this many sellable units is
+    # announced as low stock (inventory.AvailabilityChanged.v1, change "low_stock")
+    inventory_low_stock_threshold: int = Field(default=5, ge=0)
+    # seconds between sweeps releasing expired reservations (and re-publishing recent
+    # hot counts to Redis); run by `emporium worker` and by `serve` in embedded mode
+    inventory_sweep_interval: float = Field(default=1.0, gt=0)
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _check_database_url(str(info.field_name).upper(), v)
 
-    @field_validator("redis_url")
+    @field_validator("redis_url", "cart_redis_url")
     @classmethod
     def _check_redis(cls, v: str | None) -> str | None:
         if v and not v.startswith(("redis://", "rediss://", "unix://")):

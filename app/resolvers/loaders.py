@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
+from redis.asyncio import Redis
 
-from app.domains import catalog
+from app.domains import catalog, inventory
 from app.platform.db import Database, UnitOfWork
 
 
@@ -45,3 +46,19 @@ class CatalogLoaders:
         # one statement for the pages and one for the counts
         self.product_page = batch_loader(db, ctx, catalog.list_products_batch)
         self.product_count = batch_loader(db, ctx, catalog.count_products_batch)
+
+
+class InventoryLoaders:
+    """Shoppers' availability, one Redis round trip (and Postgres for misses) per level."""
+
+    def __init__(self, db: Database, redis: Redis | None) -> None:
+        ctx = inventory.CONTEXT
+
+        async def available(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, int]:
+            return await inventory.available_quantities(uow, ids, redis=redis)
+
+        async def warehouses(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Any]:
+            return {w.id: w for w in await inventory.warehouses(uow) if w.id in set(ids)}
+
+        self.available = batch_loader(db, ctx, available, int)
+        self.warehouse = batch_loader(db, ctx, warehouses)

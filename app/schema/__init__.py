@@ -9,17 +9,22 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from app.schema.cart import CartQuery
 from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
 from app.schema.customers import CustomerQuery
 from app.schema.guards import GuardExtension, Guards, Limits
+from app.schema.inventory import InventoryQuery
 from app.schema.mutation import Mutation
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
 
-Query = merge_types("Query", (CatalogQuery, CustomerQuery, StaffQuery, PricingQuery))
+Query = merge_types(
+    "Query",
+    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery),
+)
 
 
 class Schema(strawberry.Schema):

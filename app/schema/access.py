@@ -30,4 +30,20 @@ PUBLIC_FIELDS: dict[str, str] = {
     "Mutation.staffAccessTokenCreate": "staff sign-in (e-mail and password authorise)",
     "Mutation.staffAccessTokenRenew": "the refresh token authorises",
     "Mutation.staffAccessTokenDelete": "the access token being ended authorises",
+    # carts: guests shop too. The unguessable cart id authorises a guest cart; a customer's
+    # cart answers only to that customer signed in (anyone else: null / NOT_FOUND), tested
+    # in test_authorization_matrix.py
+    "Query.cart": "the cart id authorises a guest cart; a customer's cart needs its owner",
+    "Mutation.cartCreate": "guests start carts",
+    "Mutation.cartLinesAdd": "the cart id authorises a guest cart; a customer's needs its owner",
+    "Mutation.cartLinesUpdate": "the cart id authorises a guest cart; a customer's needs its owner",
+    "Mutation.cartLinesRemove": "the cart id authorises a guest cart; a customer's needs its owner",
+    "Mutation.cartDiscountCodesUpdate": "the cart id authorises a guest cart; "
+    "a customer's needs its owner",
+    "Mutation.cartBuyerIdentityUpdate": "the cart id authorises a guest cart; a customer's needs "
+    "its owner; a customer access token in the input is verified",
+    "Mutation.cartShippingAddressUpdate": "the cart id authorises a guest cart; "
+    "a customer's needs its owner",
+    "Mutation.cartSelectedDeliveryOptionUpdate": "the cart id authorises a guest cart; "
+    "a customer's needs its owner",
 }

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from app.domains import catalog
 from app.platform.ids import to_global_id
 from app.resolvers import catalog as resolve
+from app.resolvers import inventory as stock
 from app.resolvers.context import Context
 from app.schema.common import Edge, Money, Node, PageInfo, keyset_edges, money, slice_list
 
@@ -190,7 +191,6 @@ class ProductVariant(Node):
     selected_options: list[SelectedOption]
     weight: float = strawberry.field(description="In `weightUnit`.")
     weight_unit: WeightUnit
-    available_for_sale: bool
 
     @classmethod
     def from_domain(cls, v: catalog.Variant, currency: str) -> ProductVariant:
@@ -206,9 +206,20 @@ class ProductVariant(Node):
             selected_options=[SelectedOption(name=o.name, value=o.value) for o in v.options],
             weight=float(v.weight_grams),
             weight_unit=WeightUnit.GRAMS,
-            # stock arrives with the inventory context; until then everything listed sells
-            available_for_sale=True,
         )
+
+    @strawberry.field(
+        description="Whether a unit of this variant can be bought now (quantityAvailable > 0)."
+    )
+    async def available_for_sale(self, info: Info[Context, None]) -> bool:
+        return await stock.variant_available(info.context, self._v.id) > 0
+
+    @strawberry.field(
+        description="Units that can be bought now over every warehouse: on hand less what "
+        "checkouts in progress hold. Fresh within a second of any stock change."
+    )
+    async def quantity_available(self, info: Info[Context, None]) -> int:
+        return await stock.variant_available(info.context, self._v.id)
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: Info[Context, None]) -> Product:
@@ -254,7 +265,6 @@ class Product(Node):
     created_at: datetime
     updated_at: datetime
     price_range: ProductPriceRange
-    available_for_sale: bool
 
     @classmethod
     def from_domain(cls, p: catalog.Product, currency: str) -> Product:
@@ -273,8 +283,11 @@ class Product(Node):
                 min_variant_price=money(p.min_price, currency),
                 max_variant_price=money(p.max_price, currency),
             ),
-            available_for_sale=True,
         )
+
+    @strawberry.field(description="Whether any of the product's variants is available for sale.")
+    async def available_for_sale(self, info: Info[Context, None]) -> bool:
+        return await stock.product_available(info.context, self._p.id)
 
     @strawberry.field(description="The description as plain text.")
     def description(self) -> str:

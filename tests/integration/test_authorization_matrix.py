@@ -29,6 +29,7 @@ from graphql import (
 from strawberry.permission import PermissionExtension
 
 from app.platform.auth import PERMISSIONS
+from app.platform.ids import to_global_id
 from app.platform.settings import Settings
 from app.resolvers.permissions import HasPermission, IsCustomer
 from app.schema import build_schema
@@ -36,6 +37,7 @@ from app.schema.access import PUBLIC_FIELDS
 from app.schema.staff import IsStaff
 from tests.fixtures.api import ApiClient
 from tests.fixtures.throttles import clear_throttles
+from tests.integration.cart.conftest import Products
 from tests.integration.customers.helpers import (
     Account,
     as_bearer,
@@ -267,3 +269,79 @@ async def test_customer_b_cannot_read_or_change_what_is_customer_as(api: ApiClie
     # B's token is B
     q = f'{{ customer(customerAccessToken: "{b.access_token}") {{ id }} }}'
     assert (await api.query(q)).data["customer"]["id"] == b.id
+
+
+# --- carts: public fields, where the cart's owner is the rule ------------------------------
+
+# every cart field, with how it keeps B (and guests) off A's cart: a customer's cart does
+# not exist for anyone but that customer signed in, whatever id they send
+CART_OWNERSHIP: dict[str, str] = {
+    "Query.cart": "B or a guest with A's cart id: null",
+    "Mutation.cartCreate": "makes a new cart; merges only the viewer's own earlier cart",
+    "Mutation.cartLinesAdd": "B with A's cart id: NOT_FOUND",
+    "Mutation.cartLinesUpdate": "B with A's cart id: NOT_FOUND",
+    "Mutation.cartLinesRemove": "B with A's cart id: NOT_FOUND",
+    "Mutation.cartDiscountCodesUpdate": "B with A's cart id: NOT_FOUND",
+    "Mutation.cartBuyerIdentityUpdate": "B with A's cart id (or B's token): NOT_FOUND",
+    "Mutation.cartShippingAddressUpdate": "B with A's cart id: NOT_FOUND",
+    "Mutation.cartSelectedDeliveryOptionUpdate": "B with A's cart id: NOT_FOUND",
+}
+CART_FIELDS = (
+    "totalQuantity buyerIdentity { customerId } lines(first: 10) { nodes { id quantity } }"
+)
+
+
+def test_every_cart_field_says_how_it_keeps_customers_apart():
+    cart_fields = {f"{r}.{n}" for r, n, _ in FIELDS if n == "cart" or n.startswith("cart")}
+    assert cart_fields == set(CART_OWNERSHIP)
+
+
+async def test_customer_b_cannot_read_or_change_customer_as_cart(api: ApiClient):
+    a, b = await sign_up(api), await sign_up(api)
+    assert api.db is not None
+    variant = to_global_id("ProductVariant", (await Products.make(api.db, ["5.00"])).ids[0])
+    lines = f'[{{merchandiseId: "{variant}"}}]'
+    made = await as_bearer(
+        api,
+        a.access_token,
+        f"mutation {{ cartCreate(input: {{lines: {lines}}}) {{ cart {{ id {CART_FIELDS} }} userErrors {{ code }} }} }}",
+    )
+    cart = made.data["cartCreate"]["cart"]
+    cid = cart["id"]
+    assert cart["buyerIdentity"]["customerId"] == a.id
+    line = cart["lines"]["nodes"][0]["id"]
+    calls = {
+        "cartLinesAdd": f'cartLinesAdd(cartId: "{cid}", lines: [{{merchandiseId: "{variant}"}}])',
+        "cartLinesUpdate": f'cartLinesUpdate(cartId: "{cid}", lines: [{{id: "{line}", quantity: 5}}])',
+        "cartLinesRemove": f'cartLinesRemove(cartId: "{cid}", lineIds: ["{line}"])',
+        "cartDiscountCodesUpdate": f'cartDiscountCodesUpdate(cartId: "{cid}", discountCodes: ["B"])',
+        "cartBuyerIdentityUpdate": f'cartBuyerIdentityUpdate(cartId: "{cid}", buyerIdentity: {{email: "b@example.com"}})',
+        "cartShippingAddressUpdate": f'cartShippingAddressUpdate(cartId: "{cid}", address: {{city: "X"}})',
+        "cartSelectedDeliveryOptionUpdate": f'cartSelectedDeliveryOptionUpdate(cartId: "{cid}", deliveryOptionHandle: "x")',
+    }
+    assert {f"Mutation.{n}" for n in calls} == set(CART_OWNERSHIP) - {
+        "Query.cart",
+        "Mutation.cartCreate",
+    }
+    for token in (b.access_token, None):
+        r = await as_bearer(api, token, f'{{ cart(id: "{cid}") {{ id }} }}')
+        assert r.data["cart"] is None
+        for name, call in calls.items():
+            r = await as_bearer(
+                api, token, f"mutation {{ {call} {{ cart {{ id }} userErrors {{ code }} }} }}"
+            )
+            assert r.data[name] == {"cart": None, "userErrors": [{"code": "NOT_FOUND"}]}, name
+    # B signing a cart in with A's cart id and B's own token gets nowhere either
+    r = await as_bearer(
+        api,
+        b.access_token,
+        f'mutation {{ cartBuyerIdentityUpdate(cartId: "{cid}", buyerIdentity: {{customerAccessToken: "{b.access_token}"}}) {{ userErrors {{ code }} }} }}',
+    )
+    assert r.data["cartBuyerIdentityUpdate"]["userErrors"] == [{"code": "NOT_FOUND"}]
+    # B's own new cart does not pull A's in
+    r = await as_bearer(
+        api, b.access_token, f"mutation {{ cartCreate {{ cart {{ {CART_FIELDS} }} }} }}"
+    )
+    assert r.data["cartCreate"]["cart"]["totalQuantity"] == 0
+    after = await as_bearer(api, a.access_token, f'{{ cart(id: "{cid}") {{ id {CART_FIELDS} }} }}')
+    assert after.data["cart"] == cart

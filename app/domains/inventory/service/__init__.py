@@ -1,0 +1,1 @@
+"""Inventory use cases: stock (staff, seed, reads, check), reservations, the sweeper."""
