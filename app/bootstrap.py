@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timedelta
 
 import dramatiq
@@ -94,11 +94,52 @@ async def seed_if_empty(db: Database, redis: Redis | None = None) -> None:
 
 
 async def stock_demo(db: Database, redis: Redis | None = None, chunk: int = 500) -> int:
-    """Initial stock for the catalog's variants from `catalog.demo_stock(sku)`, for the
-    variants the inventory has never stocked; returns how many it stocked.
+    """Initial stock for the catalog's variants from `catalog.demo_stock(sku)`."""
+    return await stock_catalog(
+        db,
+        lambda v: catalog.demo_stock(v.sku or f"variant-{v.id}"),
+        redis,
+        actor="seed",
+        chunk=chunk,
+    )
+
+
+async def stock_skus(
+    db: Database, quantities: Mapping[str, int], redis: Redis | None = None, chunk: int = 1000
+) -> int:
+    """An import file's stock (quantity by SKU) as initial stock, for the variants the
+    inventory has never stocked (drafts too); returns how many it stocked."""
+    skus = sorted(quantities)
+    stocked = 0
+    for i in range(0, len(skus), chunk):
+        async with db.reader(catalog.CONTEXT) as uow:
+            ids = await catalog.variant_ids_by_skus(uow, skus[i : i + chunk])
+        if ids:
+            async with db.uow(inventory.CONTEXT) as uow:
+                stocked += await inventory.stock_initial(
+                    uow,
+                    {vid: quantities[sku] for sku, vid in ids.items()},
+                    actor="import",
+                    redis=redis,
+                )
+    return stocked
+
+
+async def stock_catalog(
+    db: Database,
+    quantity_of: Callable[[catalog.Variant], int | None],
+    redis: Redis | None = None,
+    *,
+    actor: str = "import",
+    reason: str = "initial stock",
+    chunk: int = 500,
+) -> int:
+    """Initial stock for the listed products' variants (`quantity_of(variant)`, None: none),
+    only for variants the inventory has never stocked; returns how many it stocked.
 
     Here, in the composition root, because neither context may import the other: the
-    catalog knows the SKUs and the demo figures, the inventory owns the stock."""
+    catalog knows the SKUs (and the demo figures or an import file's), the inventory owns
+    the stock. Live figures are never overwritten: a re-import changes no counts."""
     after: tuple[object, ...] | None = None
     stocked = 0
     while True:
@@ -109,12 +150,13 @@ async def stock_demo(db: Database, redis: Redis | None = None, chunk: int = 500)
             page = (await catalog.list_products_batch(uow, [q]))[q]
             variants = await catalog.variants_by_product_ids(uow, [p.id for p in page.items])
         quantities = {
-            v.id: catalog.demo_stock(v.sku or f"variant-{v.id}")
-            for vs in variants.values()
-            for v in vs
+            v.id: qty for vs in variants.values() for v in vs if (qty := quantity_of(v)) is not None
         }
-        async with db.uow(inventory.CONTEXT) as uow:
-            stocked += await inventory.stock_initial(uow, quantities, actor="seed", redis=redis)
+        if quantities:
+            async with db.uow(inventory.CONTEXT) as uow:
+                stocked += await inventory.stock_initial(
+                    uow, quantities, actor=actor, reason=reason, redis=redis
+                )
         if not page.has_next_page or not page.items:
             return stocked
         after = page.keys[-1]

@@ -212,7 +212,7 @@ async def _reindex(args: argparse.Namespace) -> None:
 
 
 async def _import(args: argparse.Namespace) -> int:
-    from app.bootstrap import running
+    from app.bootstrap import running, stock_skus
     from app.domains.catalog import CatalogError, import_file
 
     path = Path(args.file)
@@ -225,10 +225,14 @@ async def _import(args: argparse.Namespace) -> int:
                 report = await import_file(rt.db, path, progress=update)
             except CatalogError as exc:  # the whole file is unusable: one line, nothing written
                 raise ConfigError(f"{path}: {exc.message}") from None
+        # the file's stock goes to the inventory, for variants it has never stocked
+        stocked = await stock_skus(rt.db, report.stock, rt.redis) if report.stock else 0
     for notice in report.notices:  # read but not used: said once, never silently
         print(f"{path}: note: {notice}", file=sys.stderr)
     for err in report.errors:
         print(f"{path}:{err.line}: {err.reason}", file=sys.stderr)
+    if report.stock:
+        print(f"stocked {stocked} variant(s) never stocked before, from the file's quantities")
     print(
         f"imported {report.created} new and {report.updated} updated products; "
         f"{len(report.errors)} bad rows skipped"

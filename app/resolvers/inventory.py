@@ -51,7 +51,7 @@ def _actor(ctx: Context) -> str:
 async def _variant_id(ctx: Context, gid: str) -> int:
     vid = from_global_id(gid, "ProductVariant", field="variantId")[1]
     async with ctx.runtime.db.reader(catalog.CONTEXT) as uow:
-        found = await catalog.variants_by_ids(uow, [vid])
+        found = await catalog.existing_variant_ids(uow, [vid])  # drafts are stocked too
     if vid not in found:
         raise inventory.NotFound("no such variant", "variantId")
     return vid

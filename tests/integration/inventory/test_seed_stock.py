@@ -31,3 +31,20 @@ async def test_demo_stock_fills_every_variant_once(inv: Database, redis: Redis) 
     async with inv.reader(inventory.CONTEXT) as uow:
         again = await inventory.available_quantities(uow, [variants[0].id], redis=redis)
     assert again[variants[0].id] == got[variants[0].id] + 3
+
+
+async def test_import_stock_by_sku_reaches_drafts_and_keeps_live_figures(
+    inv: Database, redis: Redis
+) -> None:
+    from app.bootstrap import stock_skus
+
+    await load_small_catalog(inv)
+    async with inv.reader(catalog.CONTEXT) as uow:
+        [first] = (await catalog.variants_by_product_ids(uow, [1]))[1]
+    async with inv.uow(catalog.CONTEXT) as uow:  # a draft is stocked before it goes live
+        await catalog.update_product(uow, 1, catalog.ProductChange(values={"status": "DRAFT"}))
+    assert first.sku
+    assert await stock_skus(inv, {first.sku: 7, "NO-SUCH-SKU": 3}, redis) == 1
+    assert await stock_skus(inv, {first.sku: 99}, redis) == 0  # a re-import changes nothing
+    async with inv.reader(inventory.CONTEXT) as uow:
+        assert await inventory.available_quantities(uow, [first.id], redis=redis) == {first.id: 7}

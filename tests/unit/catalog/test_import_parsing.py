@@ -411,9 +411,10 @@ def test_shopify_header_is_recognised_and_unused_columns_reported_once() -> None
         'ignored column(s), not used by Emporium: "Variant Barcode", "SEO Title"',
         "line 2: Variant Compare At Price 8 is not above the price 10, so the variant is "
         "stored without one (not on sale)",
-        '"Variant Inventory Qty" read on 1 row(s) but not stored: stock is stored once '
-        "Emporium's inventory exists",
+        '"Variant Inventory Qty" ignored on 1 row(s): stock is taken from rows with a '
+        "Variant SKU and a whole, non-negative quantity",
     ]
+    assert stats.stock == {}  # the one quantity is on the row without a SKU
 
 
 def test_shopify_published_stands_in_for_a_missing_status() -> None:

@@ -376,8 +376,7 @@ def parse_csv(lines: Iterable[str], stats: ParseStats | None = None) -> Iterator
             continue
         stats.rows += 1
         inv = header.inventory
-        if inv is not None and inv < len(cells) and cells[inv].strip():
-            stock_rows += 1
+        qty = cells[inv].strip() if inv is not None and inv < len(cells) else ""
         row = parse_csv_row(header, cells, start)
         if isinstance(row, RowError):
             yield row
@@ -399,13 +398,18 @@ def parse_csv(lines: Iterable[str], stats: ParseStats | None = None) -> Iterator
                 row = replace(row, error=f'duplicate SKU "{sku}" (first on line {skus[sku]})')
             else:
                 skus[sku] = start
+        if qty:
+            if sku and qty.isdigit() and not row.error:
+                stats.stock[sku] = int(qty)
+            else:  # no SKU to hand it over by, not a count, or a row not imported
+                stock_rows += 1
         group.append(row)
     if group:
         yield from _finish_csv_group(group, handles, header)
     if stock_rows:
         stats.notices.append(
-            f'"Variant Inventory Qty" read on {stock_rows} row(s) but not stored: stock is '
-            "stored once Emporium's inventory exists"
+            f'"Variant Inventory Qty" ignored on {stock_rows} row(s): stock is taken from rows '
+            "with a Variant SKU and a whole, non-negative quantity"
         )
 
 

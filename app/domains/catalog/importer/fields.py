@@ -33,6 +33,9 @@ class ImportReport:
     rows: int = 0
     # what was read but not used (ignored columns, values not stored yet), each said once
     notices: list[str] = field(default_factory=list)
+    # initial stock by SKU, read from the file: the catalog keeps no stock, so whoever
+    # imports hands it to the inventory (`emporium import` does)
+    stock: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class ParsedProduct:
 class ParseStats:
     rows: int = 0
     notices: list[str] = field(default_factory=list)
+    # initial stock read from the file, by SKU (Shopify's "Variant Inventory Qty")
+    stock: dict[str, int] = field(default_factory=dict)
 
 
 Parsed = ParsedProduct | RowError

@@ -69,6 +69,7 @@ async def import_file(
         await _write(db, batch, report)
     report.rows = stats.rows
     report.notices = list(dict.fromkeys(stats.notices))
+    report.stock = dict(stats.stock)
     report.errors.sort(key=lambda e: e.line)
     if progress is not None:
         progress(stats.rows, stats.rows)

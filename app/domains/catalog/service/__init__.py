@@ -28,6 +28,7 @@ from app.domains.catalog.service.queries import (
     children_by_category_ids,
     count_categories,
     count_products_batch,
+    existing_variant_ids,
     images_by_ids,
     images_by_product_ids,
     list_categories,
@@ -36,6 +37,7 @@ from app.domains.catalog.service.queries import (
     product_versions,
     products_by_handles,
     products_by_ids,
+    variant_ids_by_skus,
     variants_by_ids,
     variants_by_product_ids,
 )
@@ -86,6 +88,7 @@ __all__ = [
     "delete_product",
     "delete_variants",
     "ensure_category_path",
+    "existing_variant_ids",
     "images_by_ids",
     "images_by_product_ids",
     "list_categories",
@@ -104,6 +107,7 @@ __all__ = [
     "upsert_product",
     "upsert_products",
     "validate_draft",
+    "variant_ids_by_skus",
     "variants_by_ids",
     "variants_by_product_ids",
 ]

@@ -164,6 +164,19 @@ async def variants_by_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, Vari
     return {x.id: x for vs in by_product.values() for x in vs if x.id in wanted}
 
 
+async def variant_ids_by_skus(uow: UnitOfWork, skus: Sequence[str]) -> dict[str, int]:
+    """Variant ids by SKU, whatever the product's status (the inventory stocks drafts too)."""
+    v = m.variants.c
+    rows = await uow.session.execute(sa.select(v.sku, v.id).where(v.sku.in_(skus)))
+    return {r.sku: r.id for r in rows}
+
+
+async def existing_variant_ids(uow: UnitOfWork, ids: Sequence[int]) -> set[int]:
+    """Which of `ids` are variants, whatever the product's status."""
+    v = m.variants.c
+    return set((await uow.session.execute(sa.select(v.id).where(v.id.in_(ids)))).scalars())
+
+
 async def images_by_product_ids(
     uow: UnitOfWork, product_ids: Sequence[int]
 ) -> dict[int, list[Image]]:
