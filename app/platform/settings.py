@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     # pricing (app/domains/pricing): catalog prices already contain tax (EU style) or not
     prices_include_tax: bool = False
 
+    # orders (app/domains/orders): where `emporium orders archive` writes old months by
+    # default (a folder or a file:// URL); `--to` overrides it
+    orders_archive_location: str | None = None
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:

@@ -13,7 +13,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.domains import catalog, customers, pricing, search
+from app.domains import catalog, customers, orders, pricing, search
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -47,6 +47,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     customers.CustomersError,
     search.SearchError,
     pricing.PricingError,
+    orders.OrdersError,
 )
 # strawberry's own refusals of a request's shape (an unknown operation name, a mutation
 # over GET, no query); over HTTP the view answers them, over WebSocket they arrive here

@@ -30,4 +30,7 @@ PUBLIC_FIELDS: dict[str, str] = {
     "Mutation.staffAccessTokenCreate": "staff sign-in (e-mail and password authorise)",
     "Mutation.staffAccessTokenRenew": "the refresh token authorises",
     "Mutation.staffAccessTokenDelete": "the access token being ended authorises",
+    # orders: each answers only whom the arguments authorise, NOT_FOUND to anyone else
+    "Query.order": "its customer or MANAGE_ORDERS staff; anyone else NOT_FOUND (no probing)",
+    "Query.orderByNumber": "guest lookup: number, e-mail and the lookup token all authorise",
 }

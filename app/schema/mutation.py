@@ -6,9 +6,10 @@ from strawberry.tools import merge_types
 
 from app.schema.catalog_mutations import CatalogMutation
 from app.schema.customers import CustomerMutation
+from app.schema.orders import OrderMutation
 from app.schema.pricing import PricingMutation
 from app.schema.staff import StaffMutation
 
 Mutation = merge_types(
-    "Mutation", (CatalogMutation, CustomerMutation, StaffMutation, PricingMutation)
+    "Mutation", (CatalogMutation, CustomerMutation, StaffMutation, PricingMutation, OrderMutation)
 )
