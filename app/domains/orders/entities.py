@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 # An order line's id is `order id * LINE_SLOTS + its position` (1-based), so a line is
-# addressed globally without a table of its own; hence at most LINE_SLOTS - 1 lines.
+# addressed globally without a table of its own.
 LINE_SLOTS = 1000
-MAX_LINES = LINE_SLOTS - 1
-MAX_FULFILLMENTS = 100  # per order: a fulfilment ships at least one unit
-MAX_HISTORY = 200  # per order: transitions, each a staff or saga step
-MAX_REFUNDS = 100
+# Per order. They bound what a query may ask for (app/schema/cost.py), so they are kept
+# near what a shop needs: a 100-line cart is already rare.
+MAX_LINES = 100
+MAX_FULFILLMENTS = 10
+MAX_REFUNDS = 20
+MAX_HISTORY = 2 + MAX_FULFILLMENTS + 2 + MAX_REFUNDS + 1  # placed, paid, …, shipped, delivered
 
 
 @dataclass(frozen=True, slots=True)
