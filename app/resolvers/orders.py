@@ -5,7 +5,7 @@ everyone else as if the order did not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -92,12 +92,14 @@ def order_filter(
     return orders.OrderFilter(status, created_from, created_to, customer_id)
 
 
-def line_quantities(lines: list[tuple[str, int]], field: str = "lines") -> list[tuple[int, int]]:
+def line_quantities(
+    lines: Sequence[tuple[str, int]], field: str = "lines"
+) -> list[tuple[int, int]]:
     return [(line_pk(g, f"{field}[{i}].lineId"), q) for i, (g, q) in enumerate(lines)]
 
 
 def refund_work(
-    gid: str, amount: Decimal | None, lines: list[tuple[str, int]] | None
+    gid: str, amount: Decimal | None, lines: Sequence[tuple[str, int]] | None
 ) -> Callable[[UnitOfWork], Awaitable[orders.Order]]:
     async def work(uow: UnitOfWork) -> orders.Order:
         return await orders.refund(

@@ -21,8 +21,11 @@ from app.resolvers.errors import Problem
 from app.resolvers.permissions import staff
 from app.schema.common import Edge, Money, PageInfo, UserError, money
 
+_STATUSES: type[enum.Enum] = enum.Enum(  # type: ignore[misc]
+    "OrderStatus", {s: s for s in orders.STATUSES}
+)
 OrderStatus = strawberry.enum(
-    enum.Enum("OrderStatus", {s: s for s in orders.STATUSES}),  # type: ignore[misc]
+    _STATUSES,
     description="Where an order is in its life: PLACED → PAID → PARTIALLY_FULFILLED/FULFILLED "
     "→ SHIPPED → DELIVERED; or CANCELLED; or PARTIALLY_REFUNDED/REFUNDED.",
 )

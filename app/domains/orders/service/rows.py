@@ -34,7 +34,7 @@ def split_line_id(line_id: int) -> tuple[int, int]:
     return divmod(line_id, LINE_SLOTS)
 
 
-def order(r: Mapping[str, Any], *, archived: bool = False) -> Order:
+def order(r: Mapping[str, Any] | Any, *, archived: bool = False) -> Order:
     cur = r["currency"]
 
     def m(v: Any) -> Decimal:
@@ -92,7 +92,7 @@ def order(r: Mapping[str, Any], *, archived: bool = False) -> Order:
     )
 
 
-def to_json(r: Mapping[str, Any]) -> dict[str, Any]:
+def to_json(r: Mapping[str, Any] | Any) -> dict[str, Any]:
     """A row as one archive line: every column, decimals and times as strings."""
     out: dict[str, Any] = {}
     for c in orders.c:
