@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,10 +19,6 @@ from app.domains.orders.service.partitions import ensure_partition
 from app.domains.orders.service.queries import load_by_reference
 from app.platform.db import UnitOfWork
 from app.platform.money import minor_units
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _check_amount(v: Decimal, currency: str, field: str) -> str:
@@ -116,7 +111,7 @@ async def place_order(
             "currency": draft.currency.upper(),
             "email": draft.email.strip(),
             "customer_id": draft.customer_id,
-            "token_hash": token_hash(token),
+            "token_hash": rows.token_hash(token),
             "shipping_address": draft.shipping_address,
             "billing_address": draft.billing_address,
             "lines": lines,

@@ -64,8 +64,6 @@ async def get_order_by_number(uow: UnitOfWork, number: str) -> Order | None:
 async def lookup_guest_order(uow: UnitOfWork, number: str, email: str, token: str) -> Order | None:
     """The order only if number, e-mail (any case) and lookup token all match; otherwise
     None, whichever did not (nothing tells which)."""
-    from app.domains.orders.service.placement import token_hash
-
     n = parse_number(number)
     if n is None:
         return None
@@ -88,7 +86,7 @@ async def lookup_guest_order(uow: UnitOfWork, number: str, email: str, token: st
             raw = dict(r._mapping) if r else None
     if raw is None:
         return None
-    ok = hmac.compare_digest(raw["token_hash"], token_hash(token))
+    ok = hmac.compare_digest(raw["token_hash"], rows.token_hash(token))
     ok = ok and raw["email"].strip().lower() == email.strip().lower()
     return rows.order(raw, archived=idx.archive is not None) if ok else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +20,11 @@ from app.domains.orders.models import orders
 from app.platform.money import to_minor_units
 
 AMOUNTS = ("subtotal", "discount_total", "shipping_total", "tax_total", "total", "refunded_total")
+
+
+def token_hash(token: str) -> str:
+    """Only the lookup token's hash is stored: a database leak reveals no token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _dt(v: Any) -> datetime:
