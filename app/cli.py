@@ -1,5 +1,5 @@
 """The `emporium` command: serve, worker, relay, migrate, seed, import, export, reindex,
-schema, create-staff."""
+schema, create-staff, orders (archive, partitions)."""
 
 from __future__ import annotations
 
@@ -278,6 +278,42 @@ async def _inventory_check(args: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
+async def _orders_archive(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.bootstrap import running
+    from app.domains import orders
+
+    try:
+        before = date.fromisoformat(args.before)
+    except ValueError:
+        raise ConfigError(f"--before {args.before!r} is not a date (YYYY-MM-DD)") from None
+    settings = _settings()
+    location = args.to or settings.orders_archive_location
+    if not location:
+        raise ConfigError("say where to archive: --to DIR|file://URL or ORDERS_ARCHIVE_LOCATION")
+    async with running(settings, background=False) as rt:
+        try:
+            months = await orders.archive_before(rt.db.uow(orders.CONTEXT), before, location)
+        except orders.OrdersError as exc:
+            raise ConfigError(exc.message) from None
+    for m in months:
+        print(f"archived {m.month}: {m.orders} orders to {m.location}")
+    if not months:
+        print(f"no whole month before {before} left to archive")
+    return 0
+
+
+async def _orders_partitions(args: argparse.Namespace) -> int:
+    from app.bootstrap import running
+    from app.domains import orders
+
+    async with running(_settings(), background=False) as rt:
+        names = await orders.ensure_partitions(rt.db.uow(orders.CONTEXT), args.ahead)
+    print("partitions ready: " + ", ".join(names))
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -421,6 +457,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cs.set_defaults(func=_run_async(_create_staff))
 
+    od = sub.add_parser("orders", help="order storage maintenance")
+    osub = od.add_subparsers(dest="orders_command", required=True)
+    oa = osub.add_parser(
+        "archive",
+        help="export whole months older than --before to gzip JSONL files, then drop them "
+        "(archived orders stay readable by id and number)",
+    )
+    oa.add_argument("--before", required=True, help="YYYY-MM-DD: months ending by then")
+    oa.add_argument("--to", help="a folder or file:// URL (default ORDERS_ARCHIVE_LOCATION)")
+    oa.set_defaults(func=_run_async(_orders_archive))
+    op = osub.add_parser("partitions", help="create this month's partition and the next ones")
+    op.add_argument("--ahead", type=int, default=3, help="months ahead (default 3)")
+    op.set_defaults(func=_run_async(_orders_partitions))
+
     sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     g = sc.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="write schema.graphql")
@@ -440,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         "create-staff",
         "reindex",
         "inventory",
+        "orders",
     )
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"

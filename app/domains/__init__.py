@@ -9,4 +9,5 @@ CONTEXTS_WITH_TABLES: tuple[str, ...] = (
     "pricing",
     "inventory",
     "payments",
+    "orders",
 )

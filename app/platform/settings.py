@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     # hot counts to Redis); run by `emporium worker` and by `serve` in embedded mode
     inventory_sweep_interval: float = Field(default=1.0, gt=0)
 
+    # orders (app/domains/orders): where `emporium orders archive` writes old months by
+    # default (a folder or a file:// URL); `--to` overrides it
+    orders_archive_location: str | None = None
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:

@@ -13,7 +13,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.domains import cart, catalog, customers, inventory, pricing, search
+from app.domains import cart, catalog, customers, inventory, orders, pricing, search
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -49,6 +49,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     search.SearchError,
     pricing.PricingError,
     inventory.InventoryError,
+    orders.OrdersError,
 )
 # strawberry's own refusals of a request's shape (an unknown operation name, a mutation
 # over GET, no query); over HTTP the view answers them, over WebSocket they arrive here

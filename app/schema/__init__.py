@@ -17,13 +17,14 @@ from app.schema.customers import CustomerQuery
 from app.schema.guards import GuardExtension, Guards, Limits
 from app.schema.inventory import InventoryQuery
 from app.schema.mutation import Mutation
+from app.schema.orders import OrderQuery
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
 
 Query = merge_types(
     "Query",
-    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery),
+    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery, OrderQuery),
 )
 
 

@@ -46,4 +46,7 @@ PUBLIC_FIELDS: dict[str, str] = {
     "a customer's needs its owner",
     "Mutation.cartSelectedDeliveryOptionUpdate": "the cart id authorises a guest cart; "
     "a customer's needs its owner",
+    # orders: each answers only whom the arguments authorise, NOT_FOUND to anyone else
+    "Query.order": "its customer or MANAGE_ORDERS staff; anyone else NOT_FOUND (no probing)",
+    "Query.orderByNumber": "guest lookup: number, e-mail and the lookup token all authorise",
 }

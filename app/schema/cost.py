@@ -55,6 +55,7 @@ from app.resolvers.catalog_mutations import MAX_USER_ERRORS
 from app.schema import cart as cart_schema
 from app.schema import customers as customers_schema
 from app.schema import inventory as inventory_schema
+from app.schema import orders as orders_schema
 from app.schema import pricing as pricing_schema
 from app.schema import staff as staff_schema
 from app.schema.catalog import CHILDREN_SHOWN
@@ -98,6 +99,7 @@ LIST_BOUNDS: dict[str, int] = {
     **staff_schema.LIST_BOUNDS,
     **pricing_schema.LIST_BOUNDS,
     **inventory_schema.LIST_BOUNDS,
+    **orders_schema.LIST_BOUNDS,
     # search: facets and predictive results are capped by the search context
     "SearchProductConnection.filters": search.MAX_FACETS,
     "Filter.values": search.MAX_FACET_VALUES,

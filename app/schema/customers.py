@@ -16,6 +16,7 @@ from app.resolvers import customers as resolve
 from app.resolvers.context import Context
 from app.resolvers.permissions import customer as signed_in_customer
 from app.schema.common import UserError
+from app.schema.orders import OrderConnection, customer_orders
 
 # built from the domain's list, so the enum and the validation never drift
 _COUNTRY_CODES: type[enum.Enum] = enum.Enum(  # type: ignore[misc]
@@ -88,6 +89,14 @@ class Customer:
     addresses: list[MailingAddress] = strawberry.field(
         description=f"Every address of the customer (at most {customers.MAX_ADDRESSES})."
     )
+    pk: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The customer's orders, newest first (Relay connection).")
+    async def orders(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> OrderConnection:
+        assert self.pk is not None
+        return await customer_orders(info, self.pk, first, after)
 
     @strawberry.field
     def display_name(self) -> str:
@@ -107,6 +116,7 @@ class Customer:
             updated_at=c.updated_at,
             default_address=MailingAddress.from_domain(default) if default else None,
             addresses=addresses,
+            pk=c.id,
         )
 
 

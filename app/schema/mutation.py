@@ -8,6 +8,7 @@ from app.schema.cart import CartMutation
 from app.schema.catalog_mutations import CatalogMutation
 from app.schema.customers import CustomerMutation
 from app.schema.inventory import InventoryMutation
+from app.schema.orders import OrderMutation
 from app.schema.pricing import PricingMutation
 from app.schema.staff import StaffMutation
 
@@ -20,5 +21,6 @@ Mutation = merge_types(
         CartMutation,
         PricingMutation,
         InventoryMutation,
+        OrderMutation,
     ),
 )
