@@ -29,17 +29,6 @@ def _draft(tag: str, prices: list[str]) -> catalog.ProductDraft:
     )
 
 
-async def _forget_hot_counts(redis_url: str, variant_ids: list[int]) -> None:
-    """Inventory's Redis hot counts are keyed by variant id alone, not by QUEUE_PREFIX: a
-    count left by an earlier run (whose database gave the same ids to other variants) would
-    be read for ours. Drop those keys for our new variants, so Postgres answers."""
-    r = Redis.from_url(redis_url)
-    try:
-        await r.delete(*(f"inventory:available:{{{v}}}" for v in variant_ids))
-    finally:
-        await r.aclose()
-
-
 class Products:
     """One active product of the test's own, a variant per price (ids in order)."""
 
@@ -60,7 +49,6 @@ class Products:
         ids = [v.id for v in found]
         async with db.uow(inventory.CONTEXT) as uow:
             await inventory.stock_initial(uow, dict.fromkeys(ids, stock), actor="tests")
-        await _forget_hot_counts(db.settings.redis_url or "", ids)
         return cls(db, tag, prices, ids, product_id)
 
     async def reprice(self, index: int, price: str) -> None:

@@ -13,6 +13,16 @@ from app.platform.db import Database
 from app.platform.settings import Settings
 
 
+def inv_db_name(db: Database | None) -> str:
+    """The database holding this run's stock: the hot counts' namespace in Redis."""
+    assert db is not None
+    return sa.engine.make_url(db.settings.database_url_for(inventory.CONTEXT)).database or ""
+
+
+def hot_key(scope: str, variant_id: int) -> str:
+    return f"inventory:{scope}:available:{{{variant_id}}}"
+
+
 async def empty_inventory(db: Database) -> None:
     """Empty stock, reservations, ledger and outbox, and this run's hot counts in Redis."""
     async with db.uow(inventory.CONTEXT) as uow:
@@ -30,7 +40,12 @@ async def empty_inventory(db: Database) -> None:
     assert url
     client = Redis.from_url(url)
     try:
-        keys = [k async for k in client.scan_iter(match="inventory:available:*", count=500)]
+        keys = [
+            k
+            async for k in client.scan_iter(
+                match=f"inventory:{inv_db_name(db)}:available:*", count=500
+            )
+        ]
         if keys:
             await client.delete(*keys)
     finally:

@@ -19,7 +19,9 @@ from app.platform.db import UnitOfWork
 
 log = logging.getLogger("emporium.inventory")
 
-KEY = "inventory:available:{%d}"
+# scoped by database: two stores (a test run, a bench, a staging copy) sharing one Redis
+# give the same ids to different variants, and must never read each other's counts
+KEY = "inventory:%s:available:{%d}"
 # a safety net, not the freshness rule: every change overwrites the key at once
 TTL_SECONDS = 3600
 
@@ -35,8 +37,15 @@ return 1
 """
 
 
-def key(variant_id: int) -> str:
-    return KEY % variant_id
+def scope(uow: UnitOfWork) -> str:
+    """The hot counts' namespace: the database the inventory's stock lives in."""
+    bind = uow.session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    return engine.url.database or ""
+
+
+def key(scope: str, variant_id: int) -> str:
+    return KEY % (scope, variant_id)
 
 
 async def totals(uow: UnitOfWork, variant_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -51,7 +60,7 @@ async def totals(uow: UnitOfWork, variant_ids: Sequence[int]) -> dict[int, tuple
     return {v: found.get(v, (0, 0)) for v in variant_ids}
 
 
-async def publish(redis: Redis | None, figures: Mapping[int, tuple[int, int]]) -> None:
+async def publish(redis: Redis | None, scope: str, figures: Mapping[int, tuple[int, int]]) -> None:
     """Write (available, version) per variant unless Redis already holds a newer one.
 
     A Redis failure is logged, never raised: the change has committed, readers fall back
@@ -61,7 +70,7 @@ async def publish(redis: Redis | None, figures: Mapping[int, tuple[int, int]]) -
     try:
         async with redis.pipeline(transaction=False) as pipe:
             for vid, (available, version) in figures.items():
-                pipe.eval(_SET_IF_NEWER, 1, key(vid), version, available, TTL_SECONDS)
+                pipe.eval(_SET_IF_NEWER, 1, key(scope, vid), version, available, TTL_SECONDS)
             await pipe.execute()
     except (RedisError, OSError):
         log.warning("inventory hot counts not updated in Redis", exc_info=True)
@@ -75,7 +84,7 @@ async def read(redis: Redis | None, uow: UnitOfWork, variant_ids: Sequence[int])
     missing = ids
     if redis is not None:
         try:
-            raw = await redis.mget([key(v) for v in ids])
+            raw = await redis.mget([key(scope(uow), v) for v in ids])
         except (RedisError, OSError):
             log.warning("inventory hot counts unreadable; reading Postgres", exc_info=True)
             raw = [None] * len(ids)
@@ -89,5 +98,5 @@ async def read(redis: Redis | None, uow: UnitOfWork, variant_ids: Sequence[int])
     if missing:
         figures = await totals(uow, missing)
         out.update({v: max(0, a) for v, (a, _) in figures.items()})
-        await publish(redis, figures)
+        await publish(redis, scope(uow), figures)
     return out
