@@ -22,6 +22,7 @@ from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
 from app.platform.migrate import migrate
+from app.platform.oidc import OidcClient, oidc_config
 from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
 from app.platform.settings import ConfigError, Settings
@@ -135,6 +136,10 @@ async def running(
         )
         # the search engine's client lives as long as the runtime (SEARCH_URL or Postgres)
         runtime.extra["search"] = search.SearchService.from_settings(settings, runtime.db)
+        # sign-in with an OpenID Connect provider, when one is configured (OIDC_ISSUER)
+        provider = oidc_config(settings)
+        if provider is not None:
+            runtime.extra["oidc"] = OidcClient(provider, runtime.redis)
         if settings.seed_demo:
             await seed_if_empty(runtime.db)
         if background:
@@ -165,6 +170,8 @@ async def running(
         if runtime is not None:
             if "search" in runtime.extra:
                 await _step(runtime.extra["search"].close())
+            if "oidc" in runtime.extra:
+                await _step(runtime.extra["oidc"].aclose())
             await _step(runtime.close())
         if broker is not None:
             # the broker's own Redis pool (readyz pings, the worker's consumers) is not
