@@ -77,6 +77,8 @@ SETTINGS = {
     "refresh_interval": "500ms",
 }
 _FIELDS = ["title_terms^4", "meta_terms^2", "body_terms"]
+# every product document has a handle; a removal's tombstone has none
+_LIVE = {"exists": {"field": "handle"}}
 _MAX_FACET_VALUES = 100
 
 
@@ -158,19 +160,20 @@ class ElasticsearchBackend:
         await self._bulk(ops)
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
+        """A removal is a tombstone document (no handle: every query leaves it out) at the
+        removal's version. An Elasticsearch delete would keep its version only for
+        `index.gc_deletes` (60 s), after which a stale upsert could bring the product back."""
         await self.ensure()
-        # a delete would auto-create a missing index (it takes no require_alias): reach
-        # the rebuild's index only when one is being built
-        targets = [self.alias]
-        if await self._call(self._es.indices.exists_alias(name=self.building)):
-            targets.append(self.building)
         ops: list[dict[str, Any]] = []
         for pid, version in product_ids:
-            for target in targets:
-                op: dict[str, Any] = {"_index": target, "_id": str(pid)}
+            # the live index and a rebuild's, if one runs (require_alias: a missing alias
+            # is a 404 the bulk ignores, never an index made on the fly)
+            for target in self._targets(None):
+                op: dict[str, Any] = {"_index": target, "_id": str(pid), "require_alias": True}
                 if version is not None:
                     op |= {"version": version, "version_type": "external_gte"}
-                ops.append({"delete": op})
+                ops.append({"index": op})
+                ops.append({"product_id": pid, "version": version or 0})
         await self._bulk(ops)
 
     async def _bulk(self, ops: list[dict[str, Any]]) -> None:
@@ -228,7 +231,7 @@ class ElasticsearchBackend:
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
         body: dict[str, Any] = {
-            "query": _text_query(terms),
+            "query": {"bool": {"must": [_text_query(terms)], "filter": [_LIVE]}},
             "post_filter": {"bool": {"filter": _filters(query.filters)}},
             "sort": _sort(query.sort, query.reverse, bool(terms)),
             "from": query.offset,
@@ -250,7 +253,7 @@ class ElasticsearchBackend:
         if prefix:
             conds.append({"prefix": {"words": prefix}})
         body: dict[str, Any] = {
-            "query": {"bool": {"must": conds}},
+            "query": {"bool": {"must": conds, "filter": [_LIVE]}},
             "size": limit,
             "_source": False,
             "sort": ["_score", {"product_id": "asc"}],
