@@ -34,8 +34,19 @@ from tests.fixtures.keycloak_realm import (
     realm,
 )
 from tests.fixtures.services import oidc_test_issuer
+from tests.integration.customers.helpers import SECRETS, no_secrets_in_logs, remember
 
-__all__ = ["realm"]  # the fixture, imported to be found here
+__all__ = ["no_secrets_in_logs", "realm"]  # fixtures, imported to be found here
+
+# what a sign-in handles that no log line may show: the users' passwords, the client
+# secrets, and (remembered as they pass, by ProviderTraffic) codes, verifiers and tokens
+SECRETS.update({VERIFIED[1], UNVERIFIED[1], CLIENT_SECRET, "not-the-secret", "other-secret"})
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets(no_secrets_in_logs):
+    return no_secrets_in_logs
+
 
 pytestmark = pytest.mark.integration
 
@@ -62,11 +73,16 @@ class ProviderTraffic:
 
     async def _request(self, request: httpx.Request) -> None:
         self.paths.append(request.url.path)
+        if request.url.path.endswith("/token"):
+            form = parse_qs(request.content.decode())
+            remember(*(v for k in ("code", "code_verifier") for v in form.get(k, [])))
 
     async def _response(self, response: httpx.Response) -> None:
         if response.request.url.path.endswith("/token") and response.status_code == 200:
             await response.aread()
-            self.id_tokens.append(response.json()["id_token"])
+            body = response.json()
+            remember(body["id_token"], body.get("access_token"), body.get("refresh_token"))
+            self.id_tokens.append(body["id_token"])
 
     def count(self, suffix: str) -> int:
         return sum(p.endswith(suffix) for p in self.paths)

@@ -8,7 +8,6 @@ codes and states of the redirects and the tokens handed out (the customers conft
 
 from __future__ import annotations
 
-import logging
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -93,26 +92,9 @@ async def complete(api: ApiClient, code: str, state: str) -> dict:
     return payload
 
 
-async def as_browser(url: str, username: str, password: str) -> tuple[str, str]:
-    """`log_in` with the browser's own HTTP logging off: the browser is the test, not the
-    app, and its URLs carry the state and the code. Nothing of the app runs meanwhile."""
-    loggers = [
-        logging.getLogger(n)
-        for n in ("httpx", "httpcore", *logging.root.manager.loggerDict)
-        if n.split(".")[0] in ("httpx", "httpcore")
-    ]
-    for lg in loggers:
-        lg.disabled = True
-    try:
-        return await log_in(url, username, password)
-    finally:
-        for lg in loggers:
-            lg.disabled = False
-
-
 async def browser_sign_in(api: ApiClient, user: tuple[str, str, str]) -> tuple[str, str]:
     url, state = await start(api)
-    code, returned = await as_browser(url, user[0], user[1])
+    code, returned = await log_in(url, user[0], user[1])
     assert returned == state
     return code, state
 
@@ -124,7 +106,7 @@ async def test_sign_in_with_the_provider_ends_in_working_tokens(provider_api: Ap
     assert query["redirect_uri"] == [CALLBACK] and query["client_id"] == [CLIENT_ID]
     assert "code_verifier" not in query  # the verifier never leaves the server
 
-    code, returned = await as_browser(url, *VERIFIED[:2])
+    code, returned = await log_in(url, *VERIFIED[:2])
     assert returned == state
     payload = await complete(provider_api, code, state)
     assert payload["customerUserErrors"] == []
