@@ -22,6 +22,7 @@ from app.platform.broker import build_broker
 from app.platform.db import Database
 from app.platform.embedded import EmbeddedEngines
 from app.platform.migrate import migrate
+from app.platform.oidc import OidcClient, oidc_config
 from app.platform.pagination import PageRequest
 from app.platform.relay import RelayStatus, run_relay
 from app.platform.runtime import Runtime
@@ -216,6 +217,10 @@ async def running(
         runtime.extra["cart.store"] = cart.build_store(
             settings, runtime.db, cart.cart_redis(settings)
         )
+        # sign-in with an OpenID Connect provider, when one is configured (OIDC_ISSUER)
+        provider = oidc_config(settings)
+        if provider is not None:
+            runtime.extra["oidc"] = OidcClient(provider, runtime.redis)
         if settings.seed_demo:
             await seed_if_empty(runtime.db, runtime.redis)
         if background:
@@ -256,6 +261,8 @@ async def running(
                 await _step(runtime.extra["search"].close())
             if "cart.store" in runtime.extra:
                 await _step(runtime.extra["cart.store"].redis.aclose())
+            if "oidc" in runtime.extra:
+                await _step(runtime.extra["oidc"].aclose())
             await _step(runtime.close())
         if broker is not None:
             # the broker's own Redis pool (readyz pings, the worker's consumers) is not

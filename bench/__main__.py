@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--products", type=int, default=2000, help="demo products to seed (2000)")
     p.add_argument("--quick", action="store_true", help="5 s smoke run, own result file")
     p.add_argument("--reuse-db", action="store_true", help="keep emporium_bench as it is (no seed)")
-    p.add_argument("--out", type=Path, help="result file (bench/results/<date>-catalog.json)")
+    p.add_argument("--out", type=Path, help="result file (bench/results/<date>-<scenario>.json)")
     p.add_argument(
         "--only",
         default=",".join(SCENARIOS),
@@ -52,10 +52,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--scenario",
-        choices=("catalog", "reservation"),
+        choices=("catalog", "reservation", "search"),
         default="catalog",
         help="catalog: the runs --only picks (default); reservation: reserve + release on a "
-        "few hot variants (own database, emporium_bench_inventory); hello runs with either",
+        "few hot variants (own database, emporium_bench_inventory); search: bench/search.py; "
+        "hello runs with each",
+    )
+    p.add_argument(
+        "--calls",
+        type=int,
+        default=500,
+        help="search: timed calls per query kind and backend (500)",
+    )
+    p.add_argument(
+        "--lag-samples",
+        type=int,
+        default=50,
+        help="search: products written to time commit → searchable (50)",
     )
     args = p.parse_args(argv)
     args.only = {s.strip() for s in args.only.split(",") if s.strip()} | {"hello"}
@@ -128,7 +141,57 @@ def _fresh_logs() -> Path:
     return path
 
 
+def bench_search(args: argparse.Namespace, logs: Path) -> Path:
+    """The search scenario (bench/search.py), with the hello-world ceiling of the same run."""
+    import asyncio
+
+    from bench import search
+
+    started = dt.datetime.now().astimezone()
+    loadavg_before = os.getloadavg()
+    wrk = loadgen.ensure_wrk()
+    svc = services.ensure_up(ROOT)
+    env = _server_env(svc)
+    plan = Plan(args, wrk, logs)
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers)
+    with servers.serving("hello", cmd, port, "/", env, logs / "hello.log", ROOT) as srv:
+        verify = partial(query.verify_hello, srv.base_url)
+        hello, hello_extra = _scenario(plan, srv, verify, srv.base_url + "/", None)
+    t = dt.datetime.now()
+    results = asyncio.run(search.run(svc, args.products, args.calls, args.lag_samples))
+    hello_doc = {**report.scenarios({"hello": hello})["hello"], **hello_extra}
+    doc = {
+        "date": started.date().isoformat(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "scenario": "search",
+        "machine": report.machine(ROOT, loadgen.wrk_version(wrk)),
+        "loadavg_before": [round(x, 2) for x in loadavg_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "settings": {
+            "products": args.products, "calls": args.calls, "lag_samples": args.lag_samples,
+            "hello_duration_s": args.duration, "connections": args.connections,
+            "uvicorn_workers": args.workers, "search_s": round((dt.datetime.now() - t).total_seconds(), 1),
+            "faceted_search": "text + category, brand and option filters, every facet counted, first 24",
+            "predictive": "a word and a 1-4 letter prefix of the next, limit 10",
+        },
+        "goals": {"elasticsearch_faceted_p95_ms": 20, "index_lag_p99_ms": 1000},
+        "hello": hello_doc,
+        "search": results,
+    }  # fmt: skip
+    out = args.out or ROOT / "bench" / "results" / f"{doc['date']}-search-{args.products}.json"
+    report.write(out, doc)
+    print()
+    print(
+        f"hello: {hello.req_per_s:.0f} req/s, p50 {hello.p50_ms:.2f} ms, p99 {hello.p99_ms:.2f} ms"
+    )
+    print(search.table(results))
+    return out
+
+
 def bench(args: argparse.Namespace, logs: Path) -> Path:
+    if args.scenario == "search":
+        return bench_search(args, logs)
     started = dt.datetime.now().astimezone()
     loadavg_before = os.getloadavg()
     if loadavg_before[0] > 0.5 * len(os.sched_getaffinity(0)):

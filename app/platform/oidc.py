@@ -38,8 +38,23 @@ STATE_INVALID = "OIDC_STATE_INVALID"  # unknown, expired or already used state
 CODE_INVALID = "OIDC_CODE_INVALID"  # the provider refused the code (wrong, expired, replayed)
 TOKEN_INVALID = "OIDC_TOKEN_INVALID"  # the ID token failed verification
 EMAIL_UNVERIFIED = "OIDC_EMAIL_UNVERIFIED"  # no e-mail, or one the provider has not verified
-# the provider is unreachable, misbehaving or misconfigured (or Redis is down): try later
+# the provider is unreachable, misbehaving or misconfigured: try later
 PROVIDER_UNAVAILABLE = "OIDC_PROVIDER_UNAVAILABLE"
+# where started sign-ins are kept (Redis) is down: not the provider's fault, nor the user's
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+NOT_CONFIGURED = "OIDC_NOT_CONFIGURED"  # no provider is configured (OIDC_ISSUER unset)
+REDIRECT_URI_INVALID = "OIDC_REDIRECT_URI_INVALID"  # not a redirect URI this shop registered
+# every code an OidcError may carry
+CODES = (
+    STATE_INVALID,
+    CODE_INVALID,
+    TOKEN_INVALID,
+    EMAIL_UNVERIFIED,
+    PROVIDER_UNAVAILABLE,
+    SERVICE_UNAVAILABLE,
+    NOT_CONFIGURED,
+    REDIRECT_URI_INVALID,
+)
 
 # Asymmetric algorithms only: "none" and the HMAC family (keyed with the client secret,
 # which the provider cannot keep from us) never prove the provider signed the token.
@@ -149,10 +164,14 @@ class OidcClient:
         if self._own_http:
             await self._http.aclose()
 
-    async def start(self) -> tuple[str, str]:
+    async def start(self, redirect_uri: str | None = None) -> tuple[str, str]:
         """Begin a sign-in: the provider's authorization URL to send the browser to, and
-        its `state`, which comes back with the code on the redirect URI."""
-        redirect_uri = self.config.redirect_uri
+        its `state`, which comes back with the code on the redirect URI. A `redirect_uri`
+        other than the configured one is refused (no open redirect through the provider)."""
+        if redirect_uri is None or redirect_uri == self.config.redirect_uri:
+            redirect_uri = self.config.redirect_uri
+        else:
+            raise OidcError(REDIRECT_URI_INVALID, "this redirect URI is not registered")
         discovery = await self._discovery_document()
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
@@ -169,7 +188,9 @@ class OidcClient:
                 _state_key(state), json.dumps(record), ex=self.config.state_ttl, nx=True
             )
         except (RedisError, OSError) as exc:
-            raise OidcError(PROVIDER_UNAVAILABLE, "cannot start the sign-in now") from exc
+            raise OidcError(
+                SERVICE_UNAVAILABLE, "sign-in is unavailable now; try again shortly"
+            ) from exc
         params = {
             "response_type": "code",
             "client_id": self.config.client_id,
@@ -244,7 +265,9 @@ class OidcClient:
             # GETDEL: two concurrent completions of one state cannot both get it
             raw = await self._redis.getdel(_state_key(state))
         except (RedisError, OSError) as exc:
-            raise OidcError(PROVIDER_UNAVAILABLE, "cannot complete the sign-in now") from exc
+            raise OidcError(
+                SERVICE_UNAVAILABLE, "sign-in is unavailable now; try again shortly"
+            ) from exc
         if raw is None:
             raise OidcError(STATE_INVALID, "this sign-in is unknown or has expired")
         record: dict[str, Any] = json.loads(raw)

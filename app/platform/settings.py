@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=15 * 60, ge=30, le=24 * 3600)  # seconds
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60)  # seconds
     reset_token_ttl: int = Field(default=3600, ge=60)  # seconds a password reset link works
+    # expired sessions and refresh tokens deleted after each sign-in, at most this many
+    session_prune_batch: int = Field(default=200, ge=1, le=10_000)
     # failed sign-ins allowed per account and per client IP in each window, then THROTTLED
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_ip: int = Field(default=50, ge=1)

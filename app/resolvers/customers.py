@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from app.domains import customers
+from app.platform import oidc
 from app.platform.auth import Viewer
 from app.platform.ids import InvalidId, from_global_id
 from app.resolvers.context import Context
@@ -15,7 +16,13 @@ from app.resolvers.errors import user_error
 T = TypeVar("T")
 CONTEXT = customers.CONTEXT
 # the errors a customer or staff mutation answers as userErrors
-USER_ERRORS = (customers.CustomersError, InvalidId)
+USER_ERRORS = (customers.CustomersError, InvalidId, oidc.OidcError)
+# the input field (as the schema spells it) an OIDC failure is about, where there is one
+_OIDC_FIELDS = {
+    oidc.STATE_INVALID: "state",
+    oidc.CODE_INVALID: "code",
+    oidc.REDIRECT_URI_INVALID: "redirectUri",
+}
 
 
 def auth_config(runtime: Any) -> customers.AuthConfig:
@@ -40,6 +47,13 @@ async def attempt(
     """Run a use case: its result, or its expected error as one userErrors entry."""
     try:
         return await work, []
+    except oidc.OidcError as exc:
+        if exc.code == oidc.SERVICE_UNAVAILABLE:
+            raise  # not the user's error: a GraphQL error with its code (errors.py)
+        error = user_error(exc, prefix)
+        if exc.code in _OIDC_FIELDS:
+            error["field"] = [p for p in (prefix, _OIDC_FIELDS[exc.code]) if p]
+        return None, [error]
     except USER_ERRORS as exc:
         return None, [user_error(exc, prefix)]
 
@@ -72,6 +86,32 @@ async def renew(ctx: Context, kind: Any, refresh_token: str) -> customers.Issued
 async def sign_out(ctx: Context, kind: Any, access_token: str) -> str:
     async with ctx.runtime.db.uow(CONTEXT) as uow:
         return await customers.sign_out(uow, auth_config(ctx.runtime), access_token, kind)
+
+
+def provider(ctx: Context) -> oidc.OidcClient:
+    """The OpenID Connect provider built in the lifespan, if OIDC_ISSUER configures one."""
+    client: oidc.OidcClient | None = ctx.runtime.extra.get("oidc")
+    if client is None:
+        raise oidc.OidcError(
+            oidc.NOT_CONFIGURED, "Sign-in with an identity provider is not configured"
+        )
+    return client
+
+
+async def provider_start(ctx: Context, redirect_uri: str | None) -> tuple[str, str]:
+    return await provider(ctx).start(redirect_uri)
+
+
+async def provider_complete(ctx: Context, code: str, state: str) -> customers.IssuedTokens:
+    """The provider's redirect back: a verified identity, linked by its verified e-mail to
+    the customer with it (or a new one), signed in with Emporium's own tokens."""
+    identity = await provider(ctx).complete(code, state)
+    email = oidc.require_verified_email(identity)
+    async with ctx.runtime.db.uow(CONTEXT) as uow:
+        _, tokens = await customers.sign_in_verified_email(
+            uow, auth_config(ctx.runtime), email, identity.given_name, identity.family_name
+        )
+    return tokens
 
 
 async def customer(ctx: Context, customer_id: int) -> customers.Customer | None:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
+from redis.exceptions import RedisError
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from app.domains import cart, catalog, customers, inventory, orders, pricing, search
+from app.platform import oidc
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
 from app.platform.pagination import PaginationError
@@ -21,6 +23,11 @@ from app.platform.pagination import PaginationError
 log = logging.getLogger("emporium.graphql")
 # what a value Postgres refused is called: its own wording names internals
 _DATA_ERROR_MESSAGE = "A value in the request is out of range or not valid text"
+# a service the request needs (Redis: sign-in throttles, started sign-ins) is down; the
+# client may retry, and nothing about the failure is its business
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+_UNAVAILABLE_MESSAGE = "A service this request needs is unavailable; try again shortly"
+_UNAVAILABLE = (RedisError,)
 
 
 class ApiError(Exception):
@@ -50,6 +57,10 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     pricing.PricingError,
     inventory.InventoryError,
     orders.OrdersError,
+    # every code of app/platform/oidc.py (OIDC_STATE_INVALID, OIDC_CODE_INVALID,
+    # OIDC_TOKEN_INVALID, OIDC_EMAIL_UNVERIFIED, OIDC_PROVIDER_UNAVAILABLE,
+    # OIDC_NOT_CONFIGURED, OIDC_REDIRECT_URI_INVALID, SERVICE_UNAVAILABLE)
+    oidc.OidcError,
 )
 # strawberry's own refusals of a request's shape (an unknown operation name, a mutation
 # over GET, no query); over HTTP the view answers them, over WebSocket they arrive here
@@ -82,6 +93,8 @@ def error_code(error: GraphQLError) -> str:
         return code
     if is_data_error(original) or isinstance(original, _REQUEST_ERRORS):
         return "BAD_USER_INPUT"
+    if isinstance(original, _UNAVAILABLE):
+        return SERVICE_UNAVAILABLE
     if original is None and error.path is None:
         # a GraphQLError raised on purpose about the request as a whole (its message is
         # written for the client, never an exception's text)
@@ -98,6 +111,15 @@ def format_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
     if code == "BAD_USER_INPUT" and is_data_error(error.original_error):
         # Postgres's own wording names internals; say what the client can act on
         out["message"] = _DATA_ERROR_MESSAGE
+    if code == SERVICE_UNAVAILABLE and isinstance(error.original_error, _UNAVAILABLE):
+        # the client can act on "try again", not on Redis's wording (it names hosts)
+        log.warning(
+            "service unavailable in %s (request %s): %s",
+            ".".join(str(p) for p in error.path or ()),
+            request_id,
+            type(error.original_error).__name__,
+        )
+        out["message"] = _UNAVAILABLE_MESSAGE
     if code == "INTERNAL_SERVER_ERROR":
         # never leak internals; the log has the traceback under the same request id
         log.error(

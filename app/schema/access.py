@@ -27,6 +27,10 @@ PUBLIC_FIELDS: dict[str, str] = {
     "Mutation.customerAccessTokenDelete": "the access token being ended authorises",
     "Mutation.customerRecover": "forgotten password; says nothing about the account",
     "Mutation.customerReset": "the reset token authorises",
+    "Mutation.customerSignInWithProviderStart": "sign-in with the identity provider begins "
+    "anonymously; it only hands out the provider's URL",
+    "Mutation.customerSignInWithProviderComplete": "sign-in: the provider's code, with the "
+    "single-use state this server issued, authorises",
     "Mutation.staffAccessTokenCreate": "staff sign-in (e-mail and password authorise)",
     "Mutation.staffAccessTokenRenew": "the refresh token authorises",
     "Mutation.staffAccessTokenDelete": "the access token being ended authorises",

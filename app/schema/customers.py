@@ -172,6 +172,21 @@ class CustomerAccessTokenCreateInput:
 
 
 @strawberry.input
+class CustomerSignInWithProviderStartInput:
+    redirect_uri: str | None = strawberry.field(
+        default=None,
+        description="Where the provider sends the browser back; only the shop's registered "
+        "redirect URI (OIDC_REDIRECT_URI) is accepted, and it is the default.",
+    )
+
+
+@strawberry.input
+class CustomerSignInWithProviderCompleteInput:
+    code: str = strawberry.field(description="The `code` of the provider's redirect back.")
+    state: str = strawberry.field(description="The `state` of the provider's redirect back.")
+
+
+@strawberry.input
 class CustomerResetInput:
     reset_token: str
     password: str
@@ -186,6 +201,17 @@ class CustomerCreatePayload:
 @strawberry.type
 class CustomerAccessTokenCreatePayload:
     customer_access_token: CustomerAccessToken | None
+    customer_user_errors: list[UserError]
+
+
+@strawberry.type
+class CustomerSignInWithProviderStartPayload:
+    authorization_url: str | None = strawberry.field(
+        description="Send the browser here: the provider's sign-in page."
+    )
+    state: str | None = strawberry.field(
+        description="Comes back on the redirect URI with the code; single use, expires."
+    )
     customer_user_errors: list[UserError]
 
 
@@ -250,6 +276,7 @@ class CustomerDefaultAddressUpdatePayload:
 PAYLOADS = (
     CustomerCreatePayload,
     CustomerAccessTokenCreatePayload,
+    CustomerSignInWithProviderStartPayload,
     CustomerAccessTokenRenewPayload,
     CustomerAccessTokenDeletePayload,
     CustomerRecoverPayload,
@@ -312,6 +339,43 @@ class CustomerMutation:
     ) -> CustomerAccessTokenCreatePayload:
         t, errors = await resolve.attempt(
             resolve.sign_in(info.context, "customer", input.email, input.password), "input"
+        )
+        return CustomerAccessTokenCreatePayload(
+            customer_access_token=CustomerAccessToken.from_domain(t),
+            customer_user_errors=_errors(errors),
+        )
+
+    @strawberry.mutation(
+        description="Begin signing in with the shop's identity provider (OpenID Connect, "
+        "authorization code with PKCE): send the browser to `authorizationUrl`. "
+        "OIDC_NOT_CONFIGURED when the shop has none."
+    )
+    async def customer_sign_in_with_provider_start(
+        self,
+        info: Info[Context, None],
+        input: CustomerSignInWithProviderStartInput | None = None,
+    ) -> CustomerSignInWithProviderStartPayload:
+        redirect_uri = input.redirect_uri if input else None
+        found, errors = await resolve.attempt(
+            resolve.provider_start(info.context, redirect_uri), "input"
+        )
+        url, state = found or (None, None)
+        return CustomerSignInWithProviderStartPayload(
+            authorization_url=url, state=state, customer_user_errors=_errors(errors)
+        )
+
+    @strawberry.mutation(
+        description="Finish signing in with the identity provider, from its redirect back "
+        "(`code` and `state`): the same tokens as `customerAccessTokenCreate`, for the "
+        "account with the provider's verified e-mail (made if there is none). "
+        "OIDC_STATE_INVALID, OIDC_CODE_INVALID, OIDC_TOKEN_INVALID, OIDC_EMAIL_UNVERIFIED, "
+        "OIDC_PROVIDER_UNAVAILABLE or OIDC_NOT_CONFIGURED otherwise."
+    )
+    async def customer_sign_in_with_provider_complete(
+        self, info: Info[Context, None], input: CustomerSignInWithProviderCompleteInput
+    ) -> CustomerAccessTokenCreatePayload:
+        t, errors = await resolve.attempt(
+            resolve.provider_complete(info.context, input.code, input.state), "input"
         )
         return CustomerAccessTokenCreatePayload(
             customer_access_token=CustomerAccessToken.from_domain(t),

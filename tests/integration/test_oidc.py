@@ -12,9 +12,6 @@ import json
 import secrets
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,111 +23,32 @@ from redis.asyncio import Redis
 
 from app.platform import oidc
 from app.platform.oidc import OidcClient, OidcConfig, OidcError, require_verified_email
+from tests.fixtures.keycloak_realm import (
+    CALLBACK,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    UNVERIFIED,
+    VERIFIED,
+    Realm,
+    log_in,
+    realm,
+)
 from tests.fixtures.services import oidc_test_issuer
+from tests.integration.customers.helpers import SECRETS, no_secrets_in_logs, remember
+
+__all__ = ["no_secrets_in_logs", "realm"]  # fixtures, imported to be found here
+
+# what a sign-in handles that no log line may show: the users' passwords, the client
+# secrets, and (remembered as they pass, by ProviderTraffic) codes, verifiers and tokens
+SECRETS.update({VERIFIED[1], UNVERIFIED[1], CLIENT_SECRET, "not-the-secret", "other-secret"})
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets(no_secrets_in_logs):
+    return no_secrets_in_logs
+
 
 pytestmark = pytest.mark.integration
-
-REALM_FIXTURE = Path(__file__).parents[1] / "fixtures" / "keycloak" / "emporium-realm.json"
-ADMIN_USER = ADMIN_PASSWORD = "emporium"  # services.sh's admin, as for every service
-CLIENT_ID, CLIENT_SECRET = "emporium", "emporium-test-secret"
-# Nothing listens there: the test reads the redirect instead of following it. Keycloak
-# lets the fixture's http://127.0.0.1/* match any port on a loopback host.
-CALLBACK = "http://127.0.0.1:9/oidc/callback"
-VERIFIED = ("verified", "verified-password", "verified@example.com")
-UNVERIFIED = ("unverified", "unverified-password", "unverified@example.com")
-
-
-@dataclass
-class Realm:
-    base: str  # Keycloak's root URL
-    name: str
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.base}/realms/{self.name}"
-
-    async def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """The admin REST API (a fresh token each time: master's tokens live a minute)."""
-        async with httpx.AsyncClient(timeout=30) as http:
-            token = await http.post(
-                f"{self.base}/realms/master/protocol/openid-connect/token",
-                data={
-                    "grant_type": "password",
-                    "client_id": "admin-cli",
-                    "username": ADMIN_USER,
-                    "password": ADMIN_PASSWORD,
-                },
-            )
-            token.raise_for_status()
-            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-            resp = await http.request(
-                method, f"{self.base}/admin/realms/{self.name}{path}", headers=headers, **kwargs
-            )
-            resp.raise_for_status()
-            return resp
-
-
-@pytest.fixture(scope="module")
-async def realm(services) -> AsyncIterator[Realm]:
-    issuer = oidc_test_issuer()
-    base = issuer.rsplit("/realms/", 1)[0]
-    try:
-        async with httpx.AsyncClient(timeout=10) as http:
-            (await http.get(f"{issuer}/.well-known/openid-configuration")).raise_for_status()
-    except httpx.HTTPError as exc:
-        raise AssertionError(
-            f"Keycloak is not serving {issuer}: run `scripts/services.sh up` ({exc!r})"
-        ) from exc
-    representation = json.loads(REALM_FIXTURE.read_text())
-    representation["realm"] = f"emporium-t{services.run_id}"
-    # two more clients, for ID tokens issued to someone else than us: one for itself,
-    # one (a partner) that lists us among its audiences
-    for client_id, audience in (("other-shop", None), ("partner-shop", CLIENT_ID)):
-        client: dict[str, Any] = {
-            "clientId": client_id,
-            "enabled": True,
-            "publicClient": False,
-            "secret": "other-secret",
-            "standardFlowEnabled": False,
-            "directAccessGrantsEnabled": True,
-        }
-        if audience:
-            client["protocolMappers"] = [
-                {
-                    "name": "audience",
-                    "protocol": "openid-connect",
-                    "protocolMapper": "oidc-audience-mapper",
-                    "config": {
-                        "included.client.audience": audience,
-                        "id.token.claim": "true",
-                        "access.token.claim": "true",
-                    },
-                }
-            ]
-        representation["clients"].append(client)
-    r = Realm(base=base, name="")
-    async with httpx.AsyncClient(timeout=60) as http:
-        token = await http.post(
-            f"{base}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": ADMIN_USER,
-                "password": ADMIN_PASSWORD,
-            },
-        )
-        token.raise_for_status()
-        created = await http.post(
-            f"{base}/admin/realms",
-            json=representation,
-            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        )
-        assert created.status_code == 201, created.text
-    r.name = representation["realm"]
-    try:
-        yield r
-    finally:
-        await r.admin("DELETE", "")
 
 
 @pytest.fixture
@@ -155,11 +73,16 @@ class ProviderTraffic:
 
     async def _request(self, request: httpx.Request) -> None:
         self.paths.append(request.url.path)
+        if request.url.path.endswith("/token"):
+            form = parse_qs(request.content.decode())
+            remember(*(v for k in ("code", "code_verifier") for v in form.get(k, [])))
 
     async def _response(self, response: httpx.Response) -> None:
         if response.request.url.path.endswith("/token") and response.status_code == 200:
             await response.aread()
-            self.id_tokens.append(response.json()["id_token"])
+            body = response.json()
+            remember(body["id_token"], body.get("access_token"), body.get("refresh_token"))
+            self.id_tokens.append(body["id_token"])
 
     def count(self, suffix: str) -> int:
         return sum(p.endswith(suffix) for p in self.paths)
@@ -183,36 +106,6 @@ def make_client(realm: Realm, redis: Redis, traffic: ProviderTraffic, **config: 
     }
     settings.update(config)
     return OidcClient(OidcConfig(**settings), redis, traffic.http)
-
-
-class _LoginForm(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "form" and a.get("id") == "kc-form-login":
-            self.action = a.get("action")
-
-
-async def log_in(authorization_url: str, username: str, password: str) -> tuple[str, str]:
-    """What a browser does: open the provider's page, post the login form, and land on
-    the redirect URI. Returns the `code` and `state` of that redirect."""
-    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as browser:
-        page = await browser.get(authorization_url)
-        assert page.status_code == 200, page.text[:500]
-        form = _LoginForm()
-        form.feed(page.text)
-        assert form.action, "no login form on the provider's page"
-        done = await browser.post(
-            form.action, data={"username": username, "password": password, "credentialId": ""}
-        )
-        assert done.status_code == 302, done.text[:500]
-        location = done.headers["location"]
-        assert location.startswith(CALLBACK + "?"), location
-        query = parse_qs(urlsplit(location).query)
-        return query["code"][0], query["state"][0]
 
 
 async def test_sign_in_ends_in_the_verified_identity(realm, redis, traffic):
@@ -475,9 +368,9 @@ async def test_sign_in_is_unavailable_while_redis_is_unreachable(realm, traffic)
         client = make_client(realm, down, traffic)
         with pytest.raises(OidcError) as err:
             await client.start()
-        assert err.value.code == "OIDC_PROVIDER_UNAVAILABLE"
+        assert err.value.code == "SERVICE_UNAVAILABLE"
         with pytest.raises(OidcError) as err:
             await client.complete("some-code", "some-state")
-        assert err.value.code == "OIDC_PROVIDER_UNAVAILABLE"
+        assert err.value.code == "SERVICE_UNAVAILABLE"
     finally:
         await down.aclose()

@@ -63,3 +63,26 @@ async def test_redis_pubsub_round_trip(services):
     finally:
         await pubsub.aclose()
         await redis.aclose()
+
+
+async def test_the_teardown_drops_this_runs_indices_and_no_others(services):
+    """`drop_test_services` deletes every `t<run>.*` index (what the search tests leave,
+    e.g. `t<run>.emporium-products-0` and rebuilt ones) and leaves other runs' alone."""
+    from tests.fixtures.services import _delete_indices
+
+    es = AsyncElasticsearch(services.search_url, node_class="httpxasync")
+    mine = f"t{services.run_id}x.emporium-products-{services.run_id}"  # a run of its own
+    other = f"t{services.run_id}y.emporium-products-0"  # another run's
+    try:
+        for name in (mine, other, mine + "-2"):
+            await es.indices.create(index=name)
+        await es.indices.put_alias(index=mine, name=f"t{services.run_id}x.emporium-products")
+        deleted = await _delete_indices(services.search_url, f"t{services.run_id}x.")
+        assert deleted == [mine, mine + "-2"]
+        assert not await es.indices.exists(index=mine)
+        assert not await es.indices.exists(index=mine + "-2")
+        assert await es.indices.exists(index=other)
+        assert await _delete_indices(services.search_url, f"t{services.run_id}x.") == []
+    finally:
+        await es.indices.delete(index=other, ignore_unavailable=True)
+        await es.close()

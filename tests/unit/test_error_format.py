@@ -80,3 +80,25 @@ def test_a_postgres_data_error_is_the_clients_without_its_wording():
     out = format_error(GraphQLError(str(exc), path=["product"], original_error=exc), "rid")
     assert out["extensions"]["code"] == "BAD_USER_INPUT"
     assert "SELECT" not in out["message"] and "catalog" not in out["message"]
+
+
+def test_every_oidc_failure_keeps_its_code_and_is_never_an_internal_error():
+    from app.platform.oidc import CODES, OidcError
+
+    assert "OIDC_TOKEN_INVALID" in CODES
+    for code in CODES:
+        e = OidcError(code, "the sign-in cannot go on")
+        out = format_error(GraphQLError(str(e), path=["m"], original_error=e), "r")
+        assert out["extensions"]["code"] == code
+        assert out["message"] == "the sign-in cannot go on"
+
+
+def test_redis_down_is_service_unavailable_with_a_generic_message(caplog):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    e = RedisConnectionError("Error 111 connecting to 10.0.0.7:6379. Connection refused.")
+    with caplog.at_level(logging.WARNING, logger="emporium.graphql"):
+        out = format_error(GraphQLError(str(e), path=["signIn"], original_error=e), "req-9")
+    assert out["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "10.0.0.7" not in out["message"] and "unavailable" in out["message"]
+    assert "req-9" in caplog.text and "ConnectionError" in caplog.text

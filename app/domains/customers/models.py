@@ -104,6 +104,8 @@ refresh_tokens = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("used_at", sa.DateTime(timezone=True)),
     _now(),
+    # pruning finds expired tokens (and dead sessions) through it
+    sa.Index("refresh_tokens_expires_at", "expires_at"),
 )
 
 password_resets = sa.Table(

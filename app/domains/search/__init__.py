@@ -8,6 +8,7 @@ from app.domains.search.analysis import Analyzer, parse_synonyms
 from app.domains.search.backend import SearchBackend
 from app.domains.search.elastic import ElasticsearchBackend
 from app.domains.search.entities import (
+    GONE,
     PRICE_EDGES,
     FacetCount,
     Facets,
@@ -37,6 +38,7 @@ CONTEXT = "search"
 
 __all__ = [
     "CONTEXT",
+    "GONE",
     "MAX_FACETS",
     "MAX_FACET_VALUES",
     "MAX_OFFSET",

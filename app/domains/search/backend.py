@@ -21,8 +21,9 @@ class SearchBackend(Protocol):
         """Store documents; one older than the stored one for its product is ignored."""
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
-        """Remove products at (id, version): an older version's removal is ignored, a
-        None version removes whatever is there."""
+        """Remove products at (id, version), leaving a tombstone at that version: an older
+        version's removal is ignored, and so is any later upsert older than the tombstone.
+        A None version removes whatever is there (SearchService sends GONE instead)."""
 
     async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
         """For each folded word the index lacks: indexed words one edit away (typos)."""

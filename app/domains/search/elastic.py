@@ -77,6 +77,8 @@ SETTINGS = {
     "refresh_interval": "500ms",
 }
 _FIELDS = ["title_terms^4", "meta_terms^2", "body_terms"]
+# every product document has a handle; a removal's tombstone has none
+_LIVE = {"exists": {"field": "handle"}}
 _MAX_FACET_VALUES = 100
 
 
@@ -158,19 +160,20 @@ class ElasticsearchBackend:
         await self._bulk(ops)
 
     async def delete(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
+        """A removal is a tombstone document (no handle: every query leaves it out) at the
+        removal's version. An Elasticsearch delete would keep its version only for
+        `index.gc_deletes` (60 s), after which a stale upsert could bring the product back."""
         await self.ensure()
-        # a delete would auto-create a missing index (it takes no require_alias): reach
-        # the rebuild's index only when one is being built
-        targets = [self.alias]
-        if await self._call(self._es.indices.exists_alias(name=self.building)):
-            targets.append(self.building)
         ops: list[dict[str, Any]] = []
         for pid, version in product_ids:
-            for target in targets:
-                op: dict[str, Any] = {"_index": target, "_id": str(pid)}
+            # the live index and a rebuild's, if one runs (require_alias: a missing alias
+            # is a 404 the bulk ignores, never an index made on the fly)
+            for target in self._targets(None):
+                op: dict[str, Any] = {"_index": target, "_id": str(pid), "require_alias": True}
                 if version is not None:
                     op |= {"version": version, "version_type": "external_gte"}
-                ops.append({"delete": op})
+                ops.append({"index": op})
+                ops.append({"product_id": pid, "version": version or 0})
         await self._bulk(ops)
 
     async def _bulk(self, ops: list[dict[str, Any]]) -> None:
@@ -228,7 +231,7 @@ class ElasticsearchBackend:
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
         body: dict[str, Any] = {
-            "query": _text_query(terms),
+            "query": {"bool": {"must": [_text_query(terms)], "filter": [_LIVE]}},
             "post_filter": {"bool": {"filter": _filters(query.filters)}},
             "sort": _sort(query.sort, query.reverse, bool(terms)),
             "from": query.offset,
@@ -250,7 +253,7 @@ class ElasticsearchBackend:
         if prefix:
             conds.append({"prefix": {"words": prefix}})
         body: dict[str, Any] = {
-            "query": {"bool": {"must": conds}},
+            "query": {"bool": {"must": conds, "filter": [_LIVE]}},
             "size": limit,
             "_source": False,
             "sort": ["_score", {"product_id": "asc"}],
@@ -410,7 +413,21 @@ def _facet_aggs(f: Filters) -> dict[str, Any]:
     aggs: dict[str, Any] = {
         "category": scoped("category", {"v": {"terms": {"field": "category_id", **terms}}}),
         "vendor": scoped("vendor", {"v": {"terms": {"field": "vendor", **terms}}}),
-        "available": scoped("available", {"v": {"terms": {"field": "available"}}}),
+        # two filters, not a terms aggregation: on a boolean field that one cost most of
+        # the whole request (bench: took p50 15-20 ms → 4-7 ms at 10k products)
+        "available": scoped(
+            "available",
+            {
+                "v": {
+                    "filters": {
+                        "filters": {
+                            "true": {"term": {"available": True}},
+                            "false": {"term": {"available": False}},
+                        }
+                    }
+                }
+            },
+        ),
         "price": scoped(
             "price",
             {
@@ -476,11 +493,19 @@ def _facets(aggs: dict[str, Any]) -> Facets:
         )
     ]
     lo, hi = price["lo"]["value"], price["hi"]["value"]
+    availability = sorted(
+        (
+            FacetCount(key, int(b["doc_count"]))
+            for key, b in aggs["available"]["v"]["buckets"].items()
+            if b["doc_count"] > 0
+        ),
+        key=lambda c: (-c.count, c.value),
+    )
     return Facets(
         categories=counts("category"),
         vendors=counts("vendor"),
         options={n: sorted(v, key=lambda c: (-c.count, c.value)) for n, v in options.items()},
-        availability=counts("available"),
+        availability=availability,
         price_buckets=buckets,
         price_min=price_of(int(lo)) if lo is not None else None,
         price_max=price_of(int(hi)) if hi is not None else None,

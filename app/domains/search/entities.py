@@ -85,6 +85,11 @@ class Filters:
 
 
 # price facet buckets: [edge, next edge); the last is open-ended
+# The version of a removal for a product gone from the catalog (a hard delete): above any
+# real version (µs since 1970), so no stale document of it, from a late event or a
+# reindex that read it before the delete, ever brings it back. Ids are never reused.
+GONE = 2**62
+
 PRICE_EDGES: tuple[Decimal, ...] = tuple(Decimal(x) for x in (0, 25, 50, 100, 200, 500))
 
 

@@ -244,7 +244,8 @@ class PostgresBackend:
         n = 0
         async with self.db.uow(CONTEXT) as uow:
             await _hold_rebuild_lock(uow.session, exclusive=True)
-            await uow.session.execute(sa.delete(m.documents))
+            # tombstones stay: a stale document in the stream must not outrank a removal
+            await uow.session.execute(sa.delete(m.documents).where(_D.deleted.is_(False)))
             async for chunk in docs:
                 rows = [_row(d) for d in chunk]
                 vocab = sorted(set().union(*(r.pop("_vocab") for r in rows))) if rows else []

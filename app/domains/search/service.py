@@ -12,6 +12,7 @@ from app.domains.search.analysis import Analyzer, parse_synonyms
 from app.domains.search.backend import SearchBackend, Terms
 from app.domains.search.elastic import ElasticsearchBackend
 from app.domains.search.entities import (
+    GONE,
     Facets,
     SearchDocument,
     SearchQuery,
@@ -109,7 +110,9 @@ class SearchService:
         await self.backend.upsert(docs)
 
     async def remove(self, product_ids: Sequence[tuple[int, int | None]]) -> None:
-        await self.backend.delete(product_ids)
+        """Remove products at (id, version); a None version means the product is gone for
+        good: its tombstone outranks every document of it, however late one arrives."""
+        await self.backend.delete([(pid, GONE if v is None else v) for pid, v in product_ids])
 
     async def rebuild(self, chunks: AsyncIterable[Sequence[SearchDocument]]) -> int:
         return await self.backend.rebuild(chunks)

@@ -14,6 +14,7 @@ from app.domains.customers.service.accounts import (
 from app.domains.customers.service.rules import normalise_email
 from app.domains.customers.service.sessions import (
     AuthConfig,
+    prune_expired,
     renew,
     request_reset,
     reset_password,
@@ -39,6 +40,7 @@ __all__ = [
     "deactivate_staff",
     "delete_address",
     "normalise_email",
+    "prune_expired",
     "renew",
     "request_reset",
     "reset_password",

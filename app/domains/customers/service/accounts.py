@@ -22,7 +22,12 @@ from app.domains.customers.errors import EmailTaken, InvalidInput, NotFound, Too
 from app.domains.customers.events import CustomerCreated
 from app.domains.customers.passwords import check_new, hash_password
 from app.domains.customers.service.rules import clean_text, normalise_email
-from app.domains.customers.service.sessions import AuthConfig, open_session, revoke_sessions
+from app.domains.customers.service.sessions import (
+    AuthConfig,
+    open_session,
+    prune_after_sign_in,
+    revoke_sessions,
+)
 from app.platform.db import UnitOfWork
 
 PROFILE_FIELDS = ("first_name", "last_name", "accepts_marketing")
@@ -246,4 +251,5 @@ async def sign_in_verified_email(
         ).scalar_one()
     tokens = await open_session(uow, auth, "customer", customer_id)
     await uow.commit()
+    await prune_after_sign_in(uow, auth)
     return customer_id, tokens

@@ -9,6 +9,7 @@ request).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,12 +29,16 @@ from app.platform.auth import Viewer
 from app.platform.db import UnitOfWork
 from app.platform.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class AuthConfig:
     keys: KeySet
     refresh_ttl: timedelta
     reset_ttl: timedelta
+    # expired sessions and refresh tokens removed after each sign-in, at most this many
+    prune_batch: int = 200
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthConfig:
@@ -41,6 +46,7 @@ class AuthConfig:
             KeySet.from_settings(settings),
             timedelta(seconds=settings.refresh_token_ttl),
             timedelta(seconds=settings.reset_token_ttl),
+            settings.session_prune_batch,
         )
 
 
@@ -71,6 +77,58 @@ async def _next_tokens(
     )
     access, access_expires = auth.keys.issue(kind, subject_id, str(sid))
     return IssuedTokens(access, access_expires, refresh, refresh_expires)
+
+
+async def prune_expired(uow: UnitOfWork, auth: AuthConfig, now: datetime | None = None) -> int:
+    """Delete up to `auth.prune_batch` dead sessions (every refresh token of theirs expired
+    longer ago than an access token lives: nothing of them can still be used) with their
+    tokens, then as many expired refresh tokens of live sessions (spent ones kept for reuse
+    detection: an expired one is refused anyway). Both found through the index on
+    `refresh_tokens.expires_at`, so it costs an index probe when there is nothing to do;
+    rows another transaction holds are skipped, never waited for. Returns sessions deleted.
+    """
+    cutoff = (now or _now()) - auth.keys.ttl
+    s, rt = m.sessions, m.refresh_tokens
+    live = sa.exists().where(rt.c.session_id == s.c.id, rt.c.expires_at >= cutoff)
+    candidates = (
+        sa.select(rt.c.session_id)
+        .where(rt.c.expires_at < cutoff)
+        .order_by(rt.c.expires_at)
+        .limit(auth.prune_batch)
+    )
+    dead = (
+        sa.select(s.c.id)
+        .where(s.c.id.in_(candidates), ~live)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    deleted = await uow.session.execute(sa.delete(s).where(s.c.id.in_(dead)).returning(s.c.id))
+    sessions = len(deleted.all())
+    # only tokens of live sessions: a dead session's tokens are how step one finds it
+    other = rt.alias("other")
+    expired = (
+        sa.select(rt.c.token_hash)
+        .where(
+            rt.c.expires_at < cutoff,
+            sa.exists().where(other.c.session_id == rt.c.session_id, other.c.expires_at >= cutoff),
+        )
+        .order_by(rt.c.expires_at)
+        .limit(auth.prune_batch)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    await uow.session.execute(sa.delete(rt).where(rt.c.token_hash.in_(expired)))
+    await uow.commit()
+    return sessions
+
+
+async def prune_after_sign_in(uow: UnitOfWork, auth: AuthConfig) -> None:
+    """`prune_expired` once a sign-in has committed: its failure never fails the sign-in."""
+    try:
+        await prune_expired(uow, auth)
+    except sa.exc.SQLAlchemyError as exc:
+        await uow.rollback()
+        log.warning("pruning expired sessions failed: %s", type(exc).__name__)
 
 
 async def revoke_sessions(uow: UnitOfWork, kind: Kind, subject_id: int) -> None:
@@ -112,6 +170,7 @@ async def sign_in(
         raise BadCredentials()
     tokens = await open_session(uow, auth, kind, row.id)
     await uow.commit()
+    await prune_after_sign_in(uow, auth)
     return tokens
 
 
@@ -285,4 +344,5 @@ async def reset_password(
     await revoke_sessions(uow, "customer", customer_id)
     tokens = await open_session(uow, auth, "customer", customer_id)
     await uow.commit()
+    await prune_after_sign_in(uow, auth)
     return tokens
