@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -272,6 +273,23 @@ async def _create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _persisted_queries_load(args: argparse.Namespace) -> int:
+    """Add a client's persisted-query manifest to the allowlist every replica reads."""
+    from app.bootstrap import running
+    from app.platform.apq import PersistedQueries, manifest_operations
+
+    try:
+        text = await asyncio.to_thread(Path(args.manifest).read_text)
+        operations = manifest_operations(json.loads(text))
+    except (OSError, ValueError) as exc:
+        print(f"emporium: {args.manifest}: {exc}", file=sys.stderr)
+        return 2
+    async with running(_settings(), run_migrations=False, background=False) as rt:
+        n = await PersistedQueries(rt.redis, prefix=rt.settings.queue_prefix).load(operations)
+    print(f"loaded {n} persisted operations")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from app.schema import schema_sdl
 
@@ -376,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cs.set_defaults(func=_run_async(_create_staff))
 
+    pq = sub.add_parser("persisted-queries", help="the persisted-query allowlist")
+    pq_sub = pq.add_subparsers(dest="action", required=True)
+    pql = pq_sub.add_parser("load", help="add an Apollo persisted-query manifest (JSON)")
+    pql.add_argument("manifest")
+    pql.set_defaults(func=_run_async(_persisted_queries_load))
+
     sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     g = sc.add_mutually_exclusive_group()
     g.add_argument("--write", action="store_true", help="write schema.graphql")
@@ -387,7 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # long-running processes log what they do; one-shot commands print only their result
-    quiet = args.command in ("seed", "import", "export", "schema", "create-staff", "reindex")
+    quiet = args.command in (
+        "seed",
+        "import",
+        "export",
+        "schema",
+        "create-staff",
+        "reindex",
+        "persisted-queries",
+    )
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"
     configure_logging(level, fmt)
