@@ -557,6 +557,10 @@ class GraphQLApp(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # a GET of a persisted hash has no `query` parameter, and is still an operation
+        return _PARSED.get() is None and super().should_render_graphql_ide(request)
+
     async def render_graphql_ide(self, request: Any) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 
