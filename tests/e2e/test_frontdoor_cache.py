@@ -65,7 +65,10 @@ async def test_hits_misses_and_an_update_seen_on_another_replica_within_a_second
         "QUEUE_PREFIX": f"{services.queue_prefix}rc{uuid.uuid4().hex[:6]}-",
         "RESPONSE_CACHE_TTL": "60",
     }
-    procs = [start("worker", env, tmp_path / "worker.log"), start("relay", env, tmp_path / "relay.log")]
+    procs = [
+        start("worker", env, tmp_path / "worker.log"),
+        start("relay", env, tmp_path / "relay.log"),
+    ]
     try:
         with ExitStack() as stack:
             a = stack.enter_context(serve([], env, tmp_path / "a.log"))
@@ -128,7 +131,9 @@ async def test_hits_misses_and_an_update_seen_on_another_replica_within_a_second
             # so are the listings that held it; the other product's entry is untouched
             for replica in (a, b):
                 nodes = post(replica.url, LISTING).json()["data"]["products"]["nodes"]
-                assert [n["handle"] for n in nodes] == [n["handle"] for n in listing["products"]["nodes"]]
+                assert [n["handle"] for n in nodes] == [
+                    n["handle"] for n in listing["products"]["nodes"]
+                ]
                 for n in nodes:
                     if n["handle"] == HANDLE:
                         assert n["title"] == "Renamed through A"
