@@ -483,16 +483,25 @@ class GraphQLApp(GraphQL[Context, None]):
             or (request.method == "GET" and ("query" in params or "extensions" in params))
         ):
             return await self.run(request)
+        anonymous = "authorization" not in request.headers
+        raw_get = request.scope["query_string"] if request.method == "GET" and anonymous else None
+        if raw_get is not None and door.cache.enabled:
+            known = door.cache.by_request(raw_get)
+            if known is not None:  # the fast path: nothing to parse, hash or look up
+                return self._cached(request, known, b"persistedQuery" in raw_get)
         data = await self.parse_http_body(self.request_adapter_class(request))
         front = RequestFront(persisted="persistedQuery" in (data.extensions or {}))
         data.query = await door.persisted.resolve(data.query, data.extensions)
         request.scope.setdefault("state", {})["front"] = front
         key = None
-        if door.cache.enabled and "authorization" not in request.headers and data.query:
+        if door.cache.enabled and anonymous and data.query:
             key = cache_key(data.query, data.operation_name, data.variables, door.request_context())
+            if raw_get is not None:
+                door.cache.remember_request(raw_get, key)
             entry = await door.cache.get(key)
             if entry is not None:
                 return self._cached(request, entry, front.persisted)
+        generation = door.cache.generation
         parsed = _PARSED.set(data)
         try:
             response = await self.run(request)
@@ -504,7 +513,7 @@ class GraphQLApp(GraphQL[Context, None]):
             etag = etag_of(payload)
             cost = {"requestedQueryCost": front.cost, "actualQueryCost": 0}
             body = b'{"data":' + payload + b',"extensions":{"cost":' + orjson.dumps(cost) + b"}}"
-            await door.cache.put(key, body, etag, tags_of(front.result["data"]))
+            await door.cache.put(key, body, etag, tags_of(front.result["data"]), generation)
             if request.method == "GET" and front.persisted:
                 response.headers.update(self._public_headers(etag))
         return response

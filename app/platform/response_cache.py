@@ -118,8 +118,14 @@ class ResponseCache:
         self.prefix = f"{prefix}respcache:"
         self.channel = f"{prefix}respcache:invalidate"
         self._local: OrderedDict[str, Entry] = OrderedDict()
+        # a GET's raw query string → its entry's key: a repeated GET is answered without
+        # parsing or hashing anything (the entry itself is still the one invalidation drops)
+        self._by_request: OrderedDict[bytes, str] = OrderedDict()
         self._listener: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
+        # bumped by every invalidation this process hears: an answer computed across one
+        # may hold what was just invalidated, and is not stored (`put(..., since=)`)
+        self.generation = 0
 
     @property
     def enabled(self) -> bool:
@@ -130,6 +136,19 @@ class ResponseCache:
         self._local.move_to_end(key)
         while len(self._local) > self.local_size:
             self._local.popitem(last=False)
+
+    def by_request(self, raw: bytes) -> Entry | None:
+        """The local entry a GET with this raw query string was last answered with."""
+        key = self._by_request.get(raw)
+        entry = self._local.get(key) if key is not None else None
+        if entry is None or entry.expires <= time.monotonic():
+            return None
+        return entry
+
+    def remember_request(self, raw: bytes, key: str) -> None:
+        self._by_request[raw] = key
+        if len(self._by_request) > self.local_size:
+            self._by_request.popitem(last=False)
 
     async def get(self, key: str) -> Entry | None:
         entry = self._local.get(key)
@@ -150,7 +169,11 @@ class ResponseCache:
         self._remember(key, entry)
         return entry
 
-    async def put(self, key: str, body: bytes, etag: str, tags: Iterable[str]) -> None:
+    async def put(
+        self, key: str, body: bytes, etag: str, tags: Iterable[str], since: int | None = None
+    ) -> None:
+        if since is not None and since != self.generation:
+            return  # computed while something was invalidated: maybe stale already
         entry_key = self.prefix + "e:" + key
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(entry_key, etag.encode() + b"\n" + body, ex=self.ttl)
@@ -175,6 +198,7 @@ class ResponseCache:
         return len(keys)
 
     def drop_local(self, keys: Iterable[str]) -> None:
+        self.generation += 1
         for key in keys:
             self._local.pop(key, None)
 
@@ -186,6 +210,7 @@ class ResponseCache:
                 await pubsub.subscribe(self.channel)
                 # anything cached before we listened may have been invalidated meanwhile
                 self._local.clear()
+                self.generation += 1
                 self.ready.set()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
