@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -346,6 +347,23 @@ async def _create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _persisted_queries_load(args: argparse.Namespace) -> int:
+    """Add a client's persisted-query manifest to the allowlist every replica reads."""
+    from app.bootstrap import running
+    from app.platform.apq import PersistedQueries, manifest_operations
+
+    try:
+        text = await asyncio.to_thread(Path(args.manifest).read_text)
+        operations = manifest_operations(json.loads(text))
+    except (OSError, ValueError) as exc:
+        print(f"emporium: {args.manifest}: {exc}", file=sys.stderr)
+        return 2
+    async with running(_settings(), run_migrations=False, background=False) as rt:
+        n = await PersistedQueries(rt.redis, prefix=rt.settings.queue_prefix).load(operations)
+    print(f"loaded {n} persisted operations")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from app.schema import schema_sdl
 
@@ -470,6 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     op = osub.add_parser("partitions", help="create this month's partition and the next ones")
     op.add_argument("--ahead", type=int, default=3, help="months ahead (default 3)")
     op.set_defaults(func=_run_async(_orders_partitions))
+    pq = sub.add_parser("persisted-queries", help="the persisted-query allowlist")
+    pq_sub = pq.add_subparsers(dest="action", required=True)
+    pql = pq_sub.add_parser("load", help="add an Apollo persisted-query manifest (JSON)")
+    pql.add_argument("manifest")
+    pql.set_defaults(func=_run_async(_persisted_queries_load))
 
     sc = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     g = sc.add_mutually_exclusive_group()
@@ -491,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         "reindex",
         "inventory",
         "orders",
+        "persisted-queries",
     )
     level = os.environ.get("LOG_LEVEL", "WARNING" if quiet else "INFO")
     fmt = "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text"

@@ -19,13 +19,14 @@ import logging
 import re
 from collections.abc import Mapping
 from contextlib import aclosing, suppress
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import cache
 from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -45,7 +46,10 @@ from strawberry.types import ExecutionResult
 
 from app.domains import customers
 from app.graphiql import graphiql_html
+from app.platform.apq import PersistedQueryError
 from app.platform.auth import ANONYMOUS, Viewer
+from app.platform.frontdoor import FrontDoor, RequestFront
+from app.platform.response_cache import CACHEABLE_ROOT_FIELDS, cache_key, etag_of, tags_of
 from app.resolvers.context import Context
 from app.resolvers.customers import viewer_for
 from app.resolvers.errors import format_error, format_result
@@ -181,7 +185,8 @@ def _request_data(data: object) -> GraphQLRequestData:
         raise RequestError(400, "The request must be a JSON object with a `query`")
     query, variables = data.get("query"), data.get("variables")
     operation_name, extensions = data.get("operationName"), data.get("extensions")
-    if not isinstance(query, str):
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    if not isinstance(query, str) and not (persisted and query is None):
         raise RequestError(400, "The request's `query` must be a string")
     if not isinstance(variables, dict | None):
         raise RequestError(400, "The request's `variables` must be an object or null")
@@ -190,7 +195,7 @@ def _request_data(data: object) -> GraphQLRequestData:
     if not isinstance(extensions, dict | None):
         raise RequestError(400, "The request's `extensions` must be an object or null")
     return GraphQLRequestData(
-        query=query,
+        query=query,  # None only with a persisted hash: the front door resolves it
         variables=variables,
         operation_name=operation_name,
         extensions=extensions,
@@ -314,8 +319,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # in the payload any Authorization is meant for us: one that is not "Bearer <token>"
         # is refused like a bad token
         token = (bearer_token(auth) or "") if auth is not None else payload.get("authToken")
-        if token is None:  # a non-browser client may have sent the header on the upgrade
+        production = self.context.runtime.settings.environment == "production"
+        if token is None and not production:
+            # a non-browser client may have sent the header on the upgrade
             token = bearer_token(self.context.request.headers.get("authorization"))
+        if token is None and production:
+            # in production a socket is for someone: the token comes in connection_init
+            await self.websocket.close(code=4403, reason="Forbidden: sign in first")
+            return
         if token is not None:
             try:
                 if not isinstance(token, str):
@@ -427,7 +438,8 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     websocket_adapter_class = BoundedWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, schema: Any, **kwargs: Any) -> None:
+    def __init__(self, schema: Any, public_max_age: int = 30, **kwargs: Any) -> None:
+        self.public_max_age = public_max_age
         # one WebSocket protocol (graphql-ws's graphql-transport-ws, what Apollo Client, urql
         # and Relay use today): the legacy subscriptions-transport-ws one is unmaintained
         kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
@@ -441,7 +453,11 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            response = await self.serve(request)
+        except PersistedQueryError as exc:
+            response = error_response(
+                RequestError(exc.status, exc.message, exc.code), request_id_of(scope)
+            )
         except RequestError as exc:
             response = error_response(exc, request_id_of(scope))
         except HTTPException as exc:  # strawberry's own refusals (no query, GET mutation, …)
@@ -455,6 +471,66 @@ class GraphQLApp(GraphQL[Context, None]):
             response = error_response(RequestError(500, f"Internal error (request id {rid})"), rid)
         await response(scope, receive, send)
 
+    async def serve(self, request: Request) -> Response:
+        """One HTTP request through the front door: persisted queries resolved, anonymous
+        catalog reads answered from the response cache (without any GraphQL work) or
+        stored in it, public persisted GETs given Cache-Control and an ETag."""
+        runtime = getattr(request.app.state, "runtime", None)
+        door: FrontDoor | None = runtime.extra.get("frontdoor") if runtime else None
+        params = request.query_params
+        if door is None or not (
+            request.method == "POST"
+            or (request.method == "GET" and ("query" in params or "extensions" in params))
+        ):
+            return await self.run(request)
+        anonymous = "authorization" not in request.headers
+        raw_get = request.scope["query_string"] if request.method == "GET" and anonymous else None
+        if raw_get is not None and door.cache.enabled:
+            known = door.cache.by_request(raw_get)
+            if known is not None:  # the fast path: nothing to parse, hash or look up
+                return self._cached(request, known, b"persistedQuery" in raw_get)
+        data = await self.parse_http_body(self.request_adapter_class(request))
+        front = RequestFront(persisted="persistedQuery" in (data.extensions or {}))
+        data.query = await door.persisted.resolve(data.query, data.extensions)
+        request.scope.setdefault("state", {})["front"] = front
+        key = None
+        if door.cache.enabled and anonymous and data.query:
+            key = cache_key(data.query, data.operation_name, data.variables, door.request_context())
+            if raw_get is not None:
+                door.cache.remember_request(raw_get, key)
+            entry = await door.cache.get(key)
+            if entry is not None:
+                return self._cached(request, entry, front.persisted)
+        generation = door.cache.generation
+        parsed = _PARSED.set(data)
+        try:
+            response = await self.run(request)
+        finally:
+            _PARSED.reset(parsed)
+        if key is not None and response.status_code == 200 and cacheable(front):
+            assert door is not None and front.result is not None
+            payload = orjson.dumps(front.result["data"])
+            etag = etag_of(payload)
+            cost = {"requestedQueryCost": front.cost, "actualQueryCost": 0}
+            body = b'{"data":' + payload + b',"extensions":{"cost":' + orjson.dumps(cost) + b"}}"
+            await door.cache.put(key, body, etag, tags_of(front.result["data"]), generation)
+            if request.method == "GET" and front.persisted:
+                response.headers.update(self._public_headers(etag))
+        return response
+
+    def _public_headers(self, etag: str) -> dict[str, str]:
+        return {"cache-control": f"public, max-age={self.public_max_age}", "etag": etag}
+
+    def _cached(self, request: Request, entry: Any, persisted: bool) -> Response:
+        """An answer from the response cache; for a public persisted GET with its caching
+        headers, and 304 when the client already holds it."""
+        headers = {"x-cache": "HIT"}
+        if request.method == "GET" and persisted:
+            headers.update(self._public_headers(entry.etag))
+            if entry.etag in request.headers.get("if-none-match", ""):
+                return Response(status_code=304, headers=headers)
+        return Response(entry.body, media_type="application/json", headers=headers)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         runtime = request.app.state.runtime
         # on a WebSocket the handler sets each operation's viewer (TransportWSHandler)
@@ -465,16 +541,24 @@ class GraphQLApp(GraphQL[Context, None]):
                 viewer = await resolve_viewer(runtime, token)
             except customers.TokenInvalid:
                 raise RequestError(401, INVALID_TOKEN, "UNAUTHENTICATED") from None
-        return Context(
+        context = Context(
             runtime=runtime,
             request=request,
             response=response,
             request_id=request_id_of(request.scope),
             viewer=viewer,
         )
+        front = request.scope.get("state", {}).get("front")
+        if front is not None:
+            context.extra["front"] = front
+        return context
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        return format_result(result, request_id_of(request.scope))  # type: ignore[return-value]
+        formatted = format_result(result, request_id_of(request.scope))
+        front = request.scope.get("state", {}).get("front")
+        if front is not None:
+            front.result = formatted
+        return formatted  # type: ignore[return-value]
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -482,10 +566,17 @@ class GraphQLApp(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # a GET of a persisted hash has no `query` parameter, and is still an operation
+        return _PARSED.get() is None and super().should_render_graphql_ide(request)
+
     async def render_graphql_ide(self, request: Any) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        known = _PARSED.get()
+        if known is not None:  # parsed (and its persisted query resolved) by `serve`
+            return known
         if request.method == "GET":
             params = dict(request.query_params)
             for key in ("variables", "extensions"):
@@ -501,6 +592,24 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         # the body was read (and bounded) by BodyLimitMiddleware before this app ran
         return _request_data(_decode_or_400(await request.get_body(), "request body"))
+
+
+# the request `serve` parsed, for strawberry's `run` to take instead of parsing it again
+_PARSED: ContextVar[GraphQLRequestData | None] = ContextVar("graphql_request", default=None)
+
+
+def cacheable(front: RequestFront) -> bool:
+    """An answer anyone may get: a query of public catalog fields only, without errors."""
+    op = front.operation
+    return (
+        op is not None
+        and op.kind is OperationType.QUERY
+        and op.only_fields
+        and op.root_fields <= CACHEABLE_ROOT_FIELDS
+        and front.result is not None
+        and not front.result.get("errors")
+        and front.result.get("data") is not None
+    )
 
 
 # --- Middleware ---------------------------------------------------------------------------
@@ -622,8 +731,12 @@ class SecurityHeadersMiddleware:
     """Headers every answer carries: no MIME sniffing, no framing, no referrer, and a CSP
     (GraphiQL's page gets one that lets it load only its own assets)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        # production is served over HTTPS only: browsers are told never to try plain HTTP
+        self.extra = (
+            [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")] if hsts else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -641,6 +754,7 @@ class SecurityHeadersMiddleware:
                         (b"x-frame-options", b"DENY"),
                         (b"referrer-policy", b"no-referrer"),
                         (b"content-security-policy", csp),
+                        *self.extra,
                     ]
                 )
             await send(message)

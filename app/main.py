@@ -40,10 +40,11 @@ from app.http import (
 from app.images import route as images_route
 from app.platform.broker import ping_broker
 from app.platform.db import PoolStats
+from app.platform.frontdoor import FrontDoor
 from app.platform.logs import configure_logging, request_id_var
 from app.platform.relay import RelayStatus
 from app.platform.runtime import Runtime
-from app.platform.settings import Settings, load_settings
+from app.platform.settings import Settings, check_production, load_settings
 from app.schema import build_schema
 from app.schema.guards import Limits
 from app.webhooks import route as stripe_webhook_route
@@ -219,13 +220,20 @@ async def readyz(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The app; engines, pools and the broker are built in its lifespan, not here."""
     s = settings or load_settings()
+    check_production(s)  # settings built in code (tests, embedders) are held to it too
+    production = s.environment == "production"
     if not logging.getLogger().handlers:
         # a uvicorn worker process starts with no logging set up: same setup as the CLI's
         configure_logging(s.log_level, s.log_format)
     schema = build_schema(Limits.from_settings(s))
     origins = [o.strip() for o in s.cors_allow_origins.split(",") if o.strip()]
     # browsers on these origins may open the WebSocket too (auth is a token, not a cookie)
-    graphql = GraphQLApp(schema, graphql_ide="graphiql", allowed_origins=origins)
+    graphql = GraphQLApp(
+        schema,
+        graphql_ide=None if production else "graphiql",
+        allowed_origins=origins,
+        public_max_age=s.public_cache_max_age,
+    )
     metrics = Metrics()
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -241,13 +249,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(s) as runtime:
             app.state.runtime = runtime
+            door = runtime.extra["frontdoor"] = FrontDoor(runtime.settings, runtime.redis)
+            door.cache.start()  # this process's LRU hears every replica's invalidations
             where = f"{s.public_url}/graphql" if s.public_url else "/graphql"
             log.info("Emporium is ready: GraphiQL at %s", where)
             if s.public_url:
                 print(f"\n  Emporium is ready. GraphiQL: {where}\n", flush=True)
-            yield
+            try:
+                yield
+            finally:
+                await door.cache.stop()
 
-    assets = assets_app()
+    assets = None if production else assets_app()
     app = Starlette(
         routes=[
             *([Mount(MOUNT, app=assets, name="graphiql-assets")] if assets else []),
@@ -272,6 +285,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         expose_headers=["x-request-id"],
         max_age=600,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=production)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

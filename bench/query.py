@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -83,4 +85,40 @@ def verify_inmemory(base_url: str, body: Path) -> int:
     nodes = (data.get("data") or {}).get("products", {}).get("nodes", [])
     if data.get("errors") or len(nodes) != PAGE_SIZE:
         raise BenchError(f"in-memory: HTTP {r.status_code}: {r.text[:300]}")
+    return len(r.content)
+
+
+def persisted_path() -> str:
+    """The listing as a persisted GET (Apollo's APQ: the hash, no query), what a CDN or a
+    browser sends once the query is known."""
+    digest = hashlib.sha256(PRODUCTS_QUERY.encode()).hexdigest()
+    ext = json.dumps(
+        {"persistedQuery": {"version": 1, "sha256Hash": digest}}, separators=(",", ":")
+    )
+    return "/graphql?" + urlencode({"operationName": "ProductListing", "extensions": ext})
+
+
+def verify_cached(base_url: str) -> int:
+    """Register the listing's hash (the APQ round trip), then GET it twice: the second answer
+    must come from the response cache, with 24 products. Returns the size."""
+    digest = hashlib.sha256(PRODUCTS_QUERY.encode()).hexdigest()
+    url = base_url + persisted_path()
+    r = httpx.get(url, timeout=30)
+    if r.status_code != 200 or "PERSISTED_QUERY_NOT_FOUND" not in r.text:
+        raise BenchError(f"catalog-cached: an unknown hash: HTTP {r.status_code}: {r.text[:300]}")
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    r = httpx.post(
+        f"{base_url}/graphql",
+        json={"query": PRODUCTS_QUERY, "operationName": "ProductListing", "extensions": ext},
+        timeout=30,
+    )
+    if r.status_code != 200 or r.json().get("errors"):
+        raise BenchError(f"catalog-cached: registering: HTTP {r.status_code}: {r.text[:300]}")
+    r = httpx.get(url, timeout=30)
+    nodes = ((r.json().get("data") or {}).get("products") or {}).get("nodes") or []
+    if r.status_code != 200 or r.headers.get("x-cache") != "HIT" or len(nodes) != PAGE_SIZE:
+        raise BenchError(
+            f"catalog-cached: HTTP {r.status_code}, x-cache {r.headers.get('x-cache')}, "
+            f"{len(nodes)} products: {r.text[:300]}"
+        )
     return len(r.content)

@@ -29,6 +29,9 @@ CONTEXTS: tuple[str, ...] = (
 )
 
 
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
 class ConfigError(Exception):
     """Bad configuration: reported as one line at start, never as a traceback."""
 
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
     broker_url: str | None = None
     search_url: str | None = None
     data_dir: Path = Path(".emporium")
-    secret_key: str = Field(default="dev-insecure-change-me", min_length=8)
+    secret_key: str = Field(default=DEFAULT_SECRET_KEY, min_length=8)
     currency_code: str = "USD"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -158,6 +161,28 @@ class Settings(BaseSettings):
     # default (a folder or a file:// URL); `--to` overrides it
     orders_archive_location: str | None = None
 
+    # the front door (app/http.py, app/platform/{ratelimit,apq,response_cache}.py).
+    # production: introspection and GraphiQL off, a real SECRET_KEY and CORS origins required
+    environment: Literal["development", "production"] = "development"
+    # every request spends its query cost from its client's bucket (token subject, else IP),
+    # which refills continuously; over it: 429 THROTTLED. The capacity should hold at least
+    # one query of MAX_QUERY_COST.
+    rate_limit_enabled: bool = True
+    rate_limit_capacity: int = Field(default=100_000, ge=1)  # points
+    rate_limit_restore_rate: float = Field(default=5_000, gt=0)  # points a second
+    # sign-in, sign-up and password reset attempts per client IP (on top of the per-account
+    # failure counts of LOGIN_FAILURES_PER_ACCOUNT)
+    auth_rate_limit_capacity: int = Field(default=30, ge=1)  # attempts
+    auth_rate_limit_restore_rate: float = Field(default=0.5, gt=0)  # attempts a second
+    # automatic persisted queries (Apollo's protocol); only the loaded manifest's when set
+    persisted_queries_only: bool = False
+    persisted_query_ttl: int = Field(default=7 * 24 * 3600, ge=60)  # seconds
+    # anonymous catalog reads answered from Redis (+ an LRU per process); 0 turns it off
+    response_cache_ttl: int = Field(default=60, ge=0)  # seconds
+    response_cache_local_entries: int = Field(default=1000, ge=0)
+    # Cache-Control max-age of public persisted GETs (what a CDN may keep)
+    public_cache_max_age: int = Field(default=30, ge=0)  # seconds
+
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod
     def _check_db(cls, v: str | None, info: ValidationInfo) -> str | None:
@@ -246,4 +271,19 @@ def load_settings(**overrides: object) -> Settings:
     if not settings.embedded:
         for context in CONTEXTS:
             settings.database_url_for(context)
+    check_production(settings)
     return settings
+
+
+def check_production(settings: Settings) -> None:
+    """What production refuses to start with: a secret everybody knows (tokens could be
+    forged) and CORS open to any origin."""
+    if settings.environment != "production":
+        return
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        raise ConfigError("ENVIRONMENT=production needs a SECRET_KEY of your own (not the default)")
+    origins = [o.strip() for o in settings.cors_allow_origins.split(",") if o.strip()]
+    if "*" in origins:
+        raise ConfigError(
+            "ENVIRONMENT=production needs CORS_ALLOW_ORIGINS to list the storefronts' origins, not *"
+        )

@@ -26,6 +26,7 @@ from graphql import (
     FieldNode,
     GraphQLError,
     NameNode,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -68,6 +69,7 @@ class Limits:
     cache_size: int = 512
     cache_max_query_length: int = 10_000
     cache_chars: int = 500_000
+    introspection: bool = True  # off in production
 
     @classmethod
     def from_settings(cls, s: Settings) -> Limits:
@@ -83,6 +85,7 @@ class Limits:
             cache_size=s.parser_cache_size,
             cache_max_query_length=s.parser_cache_max_query_length,
             cache_chars=s.parser_cache_chars,
+            introspection=s.environment != "production",
         )
 
 
@@ -192,6 +195,8 @@ class Guards:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
+        if not limits.introspection:
+            self.rules += (NoSchemaIntrospectionCustomRule,)
         # the library reads this module attribute when a validation starts (its documented
         # way to set the budget)
         overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = VALIDATION_WORK
@@ -241,6 +246,12 @@ class Guards:
     def cost_refusal(
         self, document: DocumentNode, operation_name: str | None, variables: Any
     ) -> GraphQLError | None:
+        return self.costed(document, operation_name, variables)[1]
+
+    def costed(
+        self, document: DocumentNode, operation_name: str | None, variables: Any
+    ) -> tuple[int, GraphQLError | None]:
+        """The operation's static cost, and the refusal if it is over the limit."""
         assert self.cost_model is not None
         max_cost = self.limits.max_cost
         cost = self.cost_model.cost(
@@ -250,16 +261,41 @@ class Guards:
             limit=max_cost,
         )
         if cost <= max_cost:
-            return None
+            return cost, None
         # costing stops early past the limit (SATURATED): no exact figure to give then
         figure = f"Query cost {cost}" if cost < SATURATED else "The query's cost"
-        return refusal(
+        return cost, refusal(
             "QUERY_TOO_COSTLY",
             f"{figure} exceeds the maximum cost of {max_cost}; "
             "ask for fewer items per page or fewer nested lists",
             cost=cost,
             maxCost=max_cost,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """What the front door needs to know of the operation to run."""
+
+    kind: OperationType
+    root_fields: frozenset[str]
+    only_fields: bool  # the root selection is plain fields (no fragments)
+
+
+def operation_of(document: DocumentNode, operation_name: str | None) -> Operation | None:
+    """The operation that runs (None if the name picks none); graphql-core reports that."""
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        ops = [o for o in ops if o.name is not None and o.name.value == operation_name]
+    if len(ops) != 1:
+        return None
+    selections = ops[0].selection_set.selections
+    fields = frozenset(s.name.value for s in selections if isinstance(s, FieldNode))
+    return Operation(
+        ops[0].operation,
+        fields,
+        len(fields) > 0 and all(isinstance(s, FieldNode) for s in selections),
+    )
 
 
 def _stand_in(operation_name: str | None) -> DocumentNode:
@@ -299,6 +335,7 @@ class GuardExtension(SchemaExtension):
     def __init__(self, guards: Guards) -> None:
         self.guards = guards
         self._entry: _Entry | None = None
+        self._admission: Any = None  # app.platform.frontdoor.Admission
 
     async def on_parse(self) -> AsyncIterator[None]:
         ctx = self.execution_context
@@ -330,11 +367,29 @@ class GuardExtension(SchemaExtension):
                 )
             errors = list(entry.errors)
             if not errors:
-                cost = self.guards.cost_refusal(document, ctx.operation_name, ctx.variables)
-                errors = [cost] if cost else []
+                cost, too_costly = self.guards.costed(document, ctx.operation_name, ctx.variables)
+                errors = [too_costly] if too_costly else []
+                if not errors:
+                    throttled = await self._admit(document, cost)
+                    errors = [throttled] if throttled else []
             # a list (even empty) tells strawberry validation is done
             ctx.pre_execution_errors = errors
         yield
+
+    async def _admit(self, document: DocumentNode, cost: int) -> GraphQLError | None:
+        """The front door's part: what the operation is (for the response cache) and its
+        spend from the client's budgets (app/platform/frontdoor.py); a refusal if over."""
+        context = self.execution_context.context
+        door = getattr(getattr(context, "runtime", None), "extra", {}).get("frontdoor")
+        if door is None:
+            return None
+        operation = operation_of(document, self.execution_context.operation_name)
+        self._admission = await door.admit(context, operation, cost)
+        return self._admission.refusal
+
+    def get_results(self) -> dict[str, Any]:
+        admission = self._admission
+        return {"cost": admission.cost_extension()} if admission is not None else {}
 
     def on_execute(self) -> Iterator[None]:
         yield
