@@ -127,12 +127,25 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
         url = srv.base_url + "/graphql"
         results["strawberry"], extra["strawberry"] = _scenario(plan, srv, verify, url, body)
 
-    port = servers.free_port()
-    cmd = servers.api_command(emporium, port, args.workers)
-    with servers.serving("catalog", cmd, port, "/readyz", env, logs / "api.log", ROOT) as srv:
-        verify = partial(query.verify_catalog, srv.base_url, body)
-        url = srv.base_url + "/graphql"
-        results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+    # the API twice: the standard executor (PLANNED_EXECUTION=false), then planned;
+    # each serves the listing and then the product page
+    for suffix, planned in (("", "false"), ("-planned", "true")):
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        api_env = {**env, "PLANNED_EXECUTION": planned}
+        log = logs / f"api{suffix}.log"
+        with servers.serving(f"catalog{suffix}", cmd, port, "/readyz", api_env, log, ROOT) as srv:
+            url = srv.base_url + "/graphql"
+            for name, verify, load_body, operation in (
+                (f"catalog{suffix}", query.verify_catalog, body, "ProductListing"),
+                (f"product{suffix}", query.verify_product,
+                 query.write_product_body(logs / "product-query.json", srv.base_url),
+                 "ProductPage"),
+            ):  # fmt: skip
+                check = partial(verify, srv.base_url, load_body)
+                results[name], extra[name] = _scenario(plan, srv, check, url, load_body)
+                extra[name]["executions_one_worker"] = query.executions(srv.base_url, operation)
+                extra[name]["peak_rss_mb"] = servers.peak_rss_mb(srv.pid)
 
     scen = report.scenarios(results)
     for name, more in extra.items():
@@ -150,6 +163,7 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
             "uvicorn_workers": args.workers, "products": args.products,
             "seeded": not args.reuse_db, "seed_s": seed_s,
             "query": query.PRODUCTS_QUERY,
+            "product_query": query.PRODUCT_QUERY,
         },
         "scenarios": scen,
     }  # fmt: skip
