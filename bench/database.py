@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
@@ -13,7 +14,8 @@ from sqlalchemy.engine import make_url
 
 from bench.procs import BenchError, run
 
-BENCH_DB = "emporium_bench"
+# BENCH_DB names another one, so runs from several checkouts never drop each other's
+BENCH_DB = os.environ.get("BENCH_DB", "emporium_bench")
 
 
 def bench_url(admin_url: str, name: str = BENCH_DB) -> str:
