@@ -370,14 +370,16 @@ async def run(sel: Sel, objs: list[Any], r: Run) -> list[dict[str, Any]]:
                     else:
                         d[key] = ser(v)
         else:
-            nested.append((key, _complete(f, vals, r)))
+            nested.append((key, (f, vals)))
             for d in out:
                 d[key] = None  # keeps the key's place; filled below
     if nested:
+        # coroutines made only now: a Fallback above leaves none un-awaited
         if len(nested) == 1:
-            filled = [await nested[0][1]]
+            only, only_vals = nested[0][1]
+            filled = [await _complete(only, only_vals, r)]
         else:
-            filled = await asyncio.gather(*(c for _, c in nested))
+            filled = await asyncio.gather(*(_complete(f, vals, r) for _, (f, vals) in nested))
         for (key, _), column in zip(nested, filled, strict=True):
             for d, v in zip(out, column, strict=True):
                 d[key] = v
