@@ -101,6 +101,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.executions = Counter(
+            "emporium_graphql_executions",
+            "read operations by name, answered from their plan (planned) or by the "
+            "standard executor (fallback); names past the first 200 count as `other`",
+            ["operation", "mode"],
+            registry=self.registry,
+        )
         self.relay_up = Gauge(
             "emporium_relay_up",
             "1 while this process's outbox relay delivers events, 0 during an outage",
@@ -153,6 +160,9 @@ class Metrics:
             ["database"],
             registry=self.registry,
         )
+
+    def execution(self, operation: str, mode: str) -> None:
+        self.executions.labels(operation, mode).inc()
 
     def pools(self, stats: list[PoolStats]) -> None:
         for p in stats:
@@ -225,7 +235,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not logging.getLogger().handlers:
         # a uvicorn worker process starts with no logging set up: same setup as the CLI's
         configure_logging(s.log_level, s.log_format)
-    schema = build_schema(Limits.from_settings(s))
+    schema = build_schema(
+        Limits.from_settings(s), planned=s.planned_execution, plan_cache_size=s.plan_cache_size
+    )
     origins = [o.strip() for o in s.cors_allow_origins.split(",") if o.strip()]
     # browsers on these origins may open the WebSocket too (auth is a token, not a cookie)
     graphql = GraphQLApp(
@@ -235,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         public_max_age=s.public_cache_max_age,
     )
     metrics = Metrics()
+    schema.planner.observer = metrics.execution
 
     async def metrics_endpoint(request: Request) -> Response:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)

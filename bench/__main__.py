@@ -230,13 +230,26 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
     unthrottled = {"RATE_LIMIT_CAPACITY": str(10**12), "RATE_LIMIT_RESTORE_RATE": str(10**12)}
     api_env = {**env, **unthrottled, "RESPONSE_CACHE_TTL": "0"}  # every request executes
     if "catalog" in args.only:
-        port = servers.free_port()
-        cmd = servers.api_command(emporium, port, args.workers)
-        log = logs / "api.log"
-        with servers.serving("catalog", cmd, port, "/readyz", api_env, log, ROOT) as srv:
-            verify = partial(query.verify_catalog, srv.base_url, body)
-            url = srv.base_url + "/graphql"
-            results["catalog"], extra["catalog"] = _scenario(plan, srv, verify, url, body)
+        # the API twice: the standard executor (PLANNED_EXECUTION=false), then planned;
+        # each serves the listing and then the product page
+        for suffix, planned in (("", "false"), ("-planned", "true")):
+            port = servers.free_port()
+            cmd = servers.api_command(emporium, port, args.workers)
+            planned_env = {**api_env, "PLANNED_EXECUTION": planned}
+            log = logs / f"api{suffix}.log"
+            name = f"catalog{suffix}"
+            with servers.serving(name, cmd, port, "/readyz", planned_env, log, ROOT) as srv:
+                url = srv.base_url + "/graphql"
+                for name, verify, load_body, operation in (
+                    (f"catalog{suffix}", query.verify_catalog, body, "ProductListing"),
+                    (f"product{suffix}", query.verify_product,
+                     query.write_product_body(logs / "product-query.json", srv.base_url),
+                     "ProductPage"),
+                ):  # fmt: skip
+                    check = partial(verify, srv.base_url, load_body)
+                    results[name], extra[name] = _scenario(plan, srv, check, url, load_body)
+                    extra[name]["executions_one_worker"] = query.executions(srv.base_url, operation)
+                    extra[name]["peak_rss_mb"] = servers.peak_rss_mb(srv.pid)
 
     if "cart" in args.only:
         # one wrk thread per connection: bench/cart.lua keeps each shopper's cart per thread
@@ -287,6 +300,7 @@ def bench(args: argparse.Namespace, logs: Path) -> Path:
             "cart": "per shopper: cartCreate, 3 cartLinesAdd, cart(id:); one wrk "
             f"thread and connection per shopper ({args.cart_connections})",
             "cached_path": query.persisted_path(),
+            "product_query": query.PRODUCT_QUERY,
         },
         "scenarios": scen,
     }  # fmt: skip

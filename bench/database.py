@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 
 from bench.procs import BenchError, run
 
-# EMPORIUM_BENCH_DB: another name, so two runs (two worktrees) never drop each other's
-BENCH_DB = os.environ.get("EMPORIUM_BENCH_DB") or "emporium_bench"
+# EMPORIUM_BENCH_DB (or BENCH_DB): another name, so two runs (two worktrees) never drop
+# each other's
+BENCH_DB = os.environ.get("EMPORIUM_BENCH_DB") or os.environ.get("BENCH_DB") or "emporium_bench"
 
 
 def bench_url(admin_url: str, name: str = BENCH_DB) -> str:

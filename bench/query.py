@@ -40,6 +40,73 @@ query ProductListing {
 """.strip()
 
 
+# A storefront's product page: everything about one product, found by its handle.
+PRODUCT_QUERY = """
+query ProductPage($handle: String!) {
+  product(handle: $handle) {
+    id
+    title
+    handle
+    descriptionHtml
+    vendor
+    productType
+    tags
+    priceRange { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
+    compareAtPriceRange { maxVariantPrice { amount currencyCode } }
+    options { name values }
+    featuredImage { url(transform: {maxWidth: 800}) altText width height }
+    images(first: 10) { nodes { id url(transform: {maxWidth: 200}) altText } }
+    category { id title handle parent { id title handle } }
+    brand { name handle }
+    attributes { name value }
+    variants(first: 50) {
+      nodes {
+        id
+        sku
+        title
+        price { amount currencyCode }
+        compareAtPrice { amount currencyCode }
+        selectedOptions { name value }
+      }
+    }
+  }
+}
+""".strip()
+
+
+def write_product_body(path: Path, base_url: str) -> Path:
+    """The product page's POST body, for the first product of the listing."""
+    r = httpx.post(f"{base_url}/graphql", json={"query": "{ products(first: 1) { nodes { handle } } }"},
+                   timeout=30)  # fmt: skip
+    handle = r.json()["data"]["products"]["nodes"][0]["handle"]
+    body = {"query": PRODUCT_QUERY, "operationName": "ProductPage", "variables": {"handle": handle}}
+    path.write_text(json.dumps(body))
+    return path
+
+
+def verify_product(base_url: str, body: Path) -> int:
+    r = httpx.post(f"{base_url}/graphql", content=body.read_bytes(),
+                   headers={"Content-Type": "application/json"}, timeout=30)  # fmt: skip
+    data = r.json() if r.status_code == 200 else {}
+    if data.get("errors") or not (data.get("data") or {}).get("product"):
+        raise BenchError(f"product page: HTTP {r.status_code}: {r.text[:500]}")
+    return len(r.content)
+
+
+def executions(base_url: str, operation: str) -> dict[str, float]:
+    """What one worker's /metrics says about how `operation` ran (planned, fallback)."""
+    out: dict[str, float] = {}
+    text = httpx.get(f"{base_url}/metrics", timeout=10).text
+    for line in text.splitlines():
+        if (
+            line.startswith("emporium_graphql_executions_total{")
+            and f'operation="{operation}"' in line
+        ):
+            mode = line.split('mode="', 1)[1].split('"', 1)[0]
+            out[mode] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
 def write_body(path: Path) -> Path:
     """The POST body wrk sends, as a file (bench/wrk.lua reads it)."""
     path.write_text(json.dumps({"query": PRODUCTS_QUERY, "operationName": "ProductListing"}))

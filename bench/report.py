@@ -69,12 +69,12 @@ def write(path: Path, doc: dict[str, Any]) -> None:
 
 def table(scen: dict[str, dict[str, Any]]) -> str:
     head = (
-        f"{'scenario':<15} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}"
+        f"{'scenario':<17} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'requests':>9}"
     )
     lines = [head, "-" * len(head)]
     for name, s in scen.items():
         lines.append(
-            f"{name:<15} {s['req_per_s']:>10.1f} {s['p50_ms']:>9.2f} {s['p99_ms']:>9.2f} "
+            f"{name:<17} {s['req_per_s']:>10.1f} {s['p50_ms']:>9.2f} {s['p99_ms']:>9.2f} "
             f"{s['errors']:>7} {s['requests']:>9}"
         )
     if "catalog" in scen and scen["catalog"]["ratio_to_hello"] is not None:
@@ -95,4 +95,10 @@ def table(scen: dict[str, dict[str, Any]]) -> str:
         if scen.get("catalog", {}).get("req_per_s"):
             times = cached["req_per_s"] / scen["catalog"]["req_per_s"]
             lines.append(f"catalog-cached / catalog = {times:.0f}x")
+    for a, b in (("catalog-planned", "catalog"), ("product-planned", "product")):
+        if a in scen and b in scen and scen[b]["req_per_s"]:
+            lines.append(f"{a} / {b} = {scen[a]['req_per_s'] / scen[b]['req_per_s']:.2f}")
+    if "catalog-planned" in scen and scen["catalog-planned"].get("ratio_to_strawberry_in_memory"):
+        r = scen["catalog-planned"]["ratio_to_strawberry_in_memory"]
+        lines.append(f"catalog-planned / strawberry in memory = {r:.3f}")
     return "\n".join(lines)

@@ -22,6 +22,26 @@ class Server:
     name: str
     base_url: str
     log: Path
+    pid: int = 0  # leader of the server's process group
+
+
+def peak_rss_mb(pgid: int) -> dict[str, float]:
+    """The peak resident memory (VmHWM) of each process of a process group, in MB."""
+    out: dict[str, float] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[2]) != pgid:  # state, ppid, pgrp, ...
+                continue
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[proc.name] = round(int(line.split()[1]) / 1024, 1)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
 
 
 def free_port() -> int:
@@ -62,7 +82,7 @@ def serving(
     proc = spawn(cmd, env, log, cwd)
     try:
         _wait_ready(name, proc, base + ready_path, log, timeout)
-        yield Server(name, base, log)
+        yield Server(name, base, log, proc.pid)
     finally:
         stop(proc)
         print(f"{name}: stopped", flush=True)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     max_variable_depth: int = Field(default=10, ge=3)
     parser_cache_max_query_length: int = Field(default=10_000, ge=0)
     parser_cache_chars: int = Field(default=500_000, ge=0)
+    # Read operations run from a cached plan (app/planner) instead of strawberry's executor
+    # whenever the planner knows every field they select; off: always the standard executor
+    planned_execution: bool = True
+    plan_cache_size: int = Field(default=256, ge=0)
     # Connections per database per process. Requests past it wait up to db_pool_timeout
     # for one instead of opening more: an overflow connection is closed when handed back,
     # so under load an overflowing pool opens and closes sessions all the time.

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from app.planner import Planner, PlannerExtension
 from app.schema.cart import CartQuery
 from app.schema.catalog import Brand, Category, Product, ProductVariant
 from app.schema.common import SCALARS
@@ -29,24 +30,32 @@ Query = merge_types(
 
 
 class Schema(strawberry.Schema):
+    planner: Planner
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are answers, not incidents: `format_error` logs the unexpected ones
         with their request id, once."""
 
 
-def build_schema(limits: Limits | None = None) -> Schema:
+def build_schema(
+    limits: Limits | None = None, *, planned: bool = True, plan_cache_size: int = 256
+) -> Schema:
     """The schema with its guards (`app/schema/guards.py`): query length, variables, tokens,
-    depth, aliases, expanded size and cost, with a bounded document cache."""
+    depth, aliases, expanded size and cost, with a bounded document cache; read operations
+    run planned (`app/planner`) when `planned`, with at most `plan_cache_size` plans kept."""
     guards = Guards(limits or Limits())
+    planner = Planner(None, enabled=planned, cache_size=plan_cache_size)
     schema = Schema(
         query=Query,
         mutation=Mutation,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
-        extensions=[lambda: GuardExtension(guards)],
+        extensions=[lambda: GuardExtension(guards), lambda: PlannerExtension(planner)],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     guards.cost_model = CostModel(schema._schema)
+    planner.schema = schema
+    schema.planner = planner
     return schema
 
 

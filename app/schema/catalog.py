@@ -7,12 +7,13 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from app.domains import catalog
+from app.planner import batched, computed, each, planned
 from app.platform.ids import to_global_id
 from app.resolvers import catalog as resolve
 from app.resolvers import inventory as stock
@@ -127,6 +128,13 @@ class ImageTransformInput:
         )
 
 
+@planned(
+    url=computed(
+        lambda i, kw, ctx: resolve.image_url(
+            ctx, i._i.url, kw["transform"].domain() if kw.get("transform") else None
+        )
+    )
+)
 @strawberry.type(description="A product image.")
 class Image(Node):
     _i: strawberry.Private[catalog.Image]
@@ -178,6 +186,13 @@ class Brand(Node):
         return cls(id=strawberry.ID(to_global_id("Brand", b.id)), handle=b.handle, name=b.name)
 
 
+@planned(
+    product=batched(
+        lambda ctx: ctx.catalog.product,
+        lambda v: v._v.product_id,
+        lambda v, p, kw, ctx: Product.from_domain(_present(p), _cur(ctx)),
+    )
+)
 @strawberry.type(description="A sellable version of a product: one SKU with its own price.")
 class ProductVariant(Node):
     _v: strawberry.Private[catalog.Variant]
@@ -252,6 +267,108 @@ def _currency(info: Info[Context, None]) -> str:
     return info.context.runtime.settings.currency_code
 
 
+def _present(p: catalog.Product | None) -> catalog.Product:
+    """A variant's product, loaded by the planner: if it vanished meanwhile, the standard
+    executor answers (with its NOT_FOUND error)."""
+    if p is None:
+        raise LookupError("the variant's product is no longer available")
+    return p
+
+
+def _plain_text(description_html: str | None) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", description_html or "")).split())
+
+
+def _variant_connection(
+    p: Product, items: list[catalog.Variant], kw: dict[str, Any], ctx: Context
+) -> ProductVariantConnection:
+    first, last = kw.get("first"), kw.get("last")
+    window, page_info = slice_list(
+        f"variants:{p._p.id}", items, _default_all(first, last), kw.get("after"), last,
+        kw.get("before"),
+    )  # fmt: skip
+    cur = ctx.runtime.settings.currency_code
+    edges = [Edge(cursor=c, node=ProductVariant.from_domain(v, cur)) for c, v in window]
+    return ProductVariantConnection(
+        edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
+    )
+
+
+def _image_connection(
+    p: Product, items: list[catalog.Image], kw: dict[str, Any], ctx: Context
+) -> ImageConnection:
+    first, last = kw.get("first"), kw.get("last")
+    window, page_info = slice_list(
+        f"images:{p._p.id}", items, _default_all(first, last), kw.get("after"), last,
+        kw.get("before"),
+    )  # fmt: skip
+    edges = [Edge(cursor=c, node=Image.from_domain(i)) for c, i in window]
+    return ImageConnection(
+        edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
+    )
+
+
+def _first_image(items: list[catalog.Image]) -> Image | None:
+    return Image.from_domain(items[0]) if items else None
+
+
+def _options(items: list[catalog.Variant]) -> list[ProductOption]:
+    values: dict[str, list[str]] = {}
+    for v in items:
+        for o in v.options:
+            seen = values.setdefault(o.name, [])
+            if o.value not in seen:
+                seen.append(o.value)
+    return [ProductOption(name=n, values=vs) for n, vs in values.items()]
+
+
+def _compare_at_price_range(items: list[catalog.Variant], cur: str) -> ProductPriceRange:
+    prices = [v.compare_at_price or Decimal("0") for v in items] or [Decimal("0")]
+    return ProductPriceRange(
+        min_variant_price=money(min(prices), cur), max_variant_price=money(max(prices), cur)
+    )
+
+
+def _category(c: catalog.Category | None) -> Category | None:
+    return Category.from_domain(c) if c else None
+
+
+def _brand(b: catalog.Brand | None) -> Brand | None:
+    return Brand.from_domain(b) if b else None
+
+
+def _attributes(items: list[tuple[str, str]]) -> list[ProductAttribute]:
+    return [ProductAttribute(name=n, value=v) for n, v in items]
+
+
+def _cur(ctx: Context) -> str:
+    return ctx.runtime.settings.currency_code
+
+
+def _by_product(loader: str, build: Any) -> Any:
+    """Planned: one `loader` batch for every product at that level, then `build`."""
+    return batched(lambda ctx: getattr(ctx.catalog, loader), lambda p: p._p.id, build)
+
+
+@planned(
+    description=computed(lambda p, kw, ctx: _plain_text(p._p.description_html)),
+    variants=_by_product("variants", _variant_connection),
+    images=_by_product("images", _image_connection),
+    featured_image=_by_product("images", lambda p, items, kw, ctx: _first_image(items)),
+    options=_by_product("variants", lambda p, items, kw, ctx: _options(items)),
+    compare_at_price_range=_by_product(
+        "variants", lambda p, items, kw, ctx: _compare_at_price_range(items, _cur(ctx))
+    ),
+    attributes=_by_product("attributes", lambda p, items, kw, ctx: _attributes(items)),
+    category=batched(
+        lambda ctx: ctx.catalog.category,
+        lambda p: p._p.category_id,
+        lambda p, c, kw, ctx: _category(c),
+    ),
+    brand=batched(
+        lambda ctx: ctx.catalog.brand, lambda p: p._p.brand_id, lambda p, b, kw, ctx: _brand(b)
+    ),
+)
 @strawberry.type(description="A product for sale, with its variants, images and category.")
 class Product(Node):
     _p: strawberry.Private[catalog.Product]
@@ -291,7 +408,7 @@ class Product(Node):
 
     @strawberry.field(description="The description as plain text.")
     def description(self) -> str:
-        return " ".join(html.unescape(_TAGS.sub(" ", self._p.description_html or "")).split())
+        return _plain_text(self._p.description_html)
 
     @strawberry.field
     async def variants(
@@ -303,14 +420,8 @@ class Product(Node):
         before: str | None = None,
     ) -> ProductVariantConnection:
         items = await info.context.catalog.variants.load(self._p.id)
-        window, page_info = slice_list(
-            f"variants:{self._p.id}", items, _default_all(first, last), after, last, before
-        )
-        cur = _currency(info)
-        edges = [Edge(cursor=c, node=ProductVariant.from_domain(v, cur)) for c, v in window]
-        return ProductVariantConnection(
-            edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
-        )
+        page = {"first": first, "after": after, "last": last, "before": before}
+        return _variant_connection(self, items, page, info.context)
 
     @strawberry.field
     async def images(
@@ -322,29 +433,16 @@ class Product(Node):
         before: str | None = None,
     ) -> ImageConnection:
         items = await info.context.catalog.images.load(self._p.id)
-        window, page_info = slice_list(
-            f"images:{self._p.id}", items, _default_all(first, last), after, last, before
-        )
-        edges = [Edge(cursor=c, node=Image.from_domain(i)) for c, i in window]
-        return ImageConnection(
-            edges=edges, nodes=[e.node for e in edges], page_info=page_info, total_count=len(items)
-        )
+        page = {"first": first, "after": after, "last": last, "before": before}
+        return _image_connection(self, items, page, info.context)
 
     @strawberry.field(description="The first image, if any.")
     async def featured_image(self, info: Info[Context, None]) -> Image | None:
-        items = await info.context.catalog.images.load(self._p.id)
-        return Image.from_domain(items[0]) if items else None
+        return _first_image(await info.context.catalog.images.load(self._p.id))
 
     @strawberry.field(description="Options (Color, Size, …) with the values the variants use.")
     async def options(self, info: Info[Context, None]) -> list[ProductOption]:
-        items: list[catalog.Variant] = await info.context.catalog.variants.load(self._p.id)
-        values: dict[str, list[str]] = {}
-        for v in items:
-            for o in v.options:
-                seen = values.setdefault(o.name, [])
-                if o.value not in seen:
-                    seen.append(o.value)
-        return [ProductOption(name=n, values=vs) for n, vs in values.items()]
+        return _options(await info.context.catalog.variants.load(self._p.id))
 
     @strawberry.field(
         description="Lowest and highest compare-at prices over the variants. Never null: a "
@@ -352,33 +450,31 @@ class Product(Node):
         "`0.00` amounts (as Shopify does)."
     )
     async def compare_at_price_range(self, info: Info[Context, None]) -> ProductPriceRange:
-        items: list[catalog.Variant] = await info.context.catalog.variants.load(self._p.id)
-        prices = [v.compare_at_price or Decimal("0") for v in items] or [Decimal("0")]
-        cur = _currency(info)
-        return ProductPriceRange(
-            min_variant_price=money(min(prices), cur), max_variant_price=money(max(prices), cur)
-        )
+        items = await info.context.catalog.variants.load(self._p.id)
+        return _compare_at_price_range(items, _currency(info))
 
     @strawberry.field
     async def category(self, info: Info[Context, None]) -> Category | None:
         if self._p.category_id is None:
             return None
-        c = await info.context.catalog.category.load(self._p.category_id)
-        return Category.from_domain(c) if c else None
+        return _category(await info.context.catalog.category.load(self._p.category_id))
 
     @strawberry.field
     async def brand(self, info: Info[Context, None]) -> Brand | None:
         if self._p.brand_id is None:
             return None
-        b = await info.context.catalog.brand.load(self._p.brand_id)
-        return Brand.from_domain(b) if b else None
+        return _brand(await info.context.catalog.brand.load(self._p.brand_id))
 
     @strawberry.field(description="Attributes used for filtering, such as Material=Cotton.")
     async def attributes(self, info: Info[Context, None]) -> list[ProductAttribute]:
-        items = await info.context.catalog.attributes.load(self._p.id)
-        return [ProductAttribute(name=n, value=v) for n, v in items]
+        return _attributes(await info.context.catalog.attributes.load(self._p.id))
 
 
+@planned(
+    total_count=batched(
+        lambda ctx: ctx.catalog.product_count, lambda c: c._listing.filter, lambda c, n, kw, ctx: n
+    )
+)
 @strawberry.type
 class ProductConnection:
     _listing: strawberry.Private[resolve.ProductListing]
@@ -451,8 +547,23 @@ async def list_products(
     sort_key: ProductSortKeys,
     reverse: bool,
 ) -> ProductConnection:
+    return await list_products_in(
+        info.context, first, after, last, before, filter, sort_key, reverse
+    )
+
+
+async def list_products_in(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    filter: catalog.ProductFilter,
+    sort_key: ProductSortKeys,
+    reverse: bool,
+) -> ProductConnection:
     listing = await resolve.products(
-        info.context,
+        ctx,
         first=first,
         after=after,
         last=last,
@@ -461,9 +572,31 @@ async def list_products(
         sort_key=sort_key.domain(),
         reverse=reverse,
     )
-    return ProductConnection.from_listing(listing, _currency(info))
+    return ProductConnection.from_listing(listing, ctx.runtime.settings.currency_code)
 
 
+async def _category_products(c: Category, kw: dict[str, Any], ctx: Context) -> ProductConnection:
+    f = kw["filter"].domain() if kw.get("filter") else catalog.ProductFilter()
+    return await list_products_in(
+        ctx, kw.get("first"), kw.get("after"), kw.get("last"), kw.get("before"),
+        resolve.within_category(f, c._c.id), kw.get("sort_key", ProductSortKeys.ID),
+        kw.get("reverse", False),
+    )  # fmt: skip
+
+
+@planned(
+    parent=batched(
+        lambda ctx: ctx.catalog.category,
+        lambda c: c._c.parent_id,
+        lambda c, parent, kw, ctx: _category(parent),
+    ),
+    children=batched(
+        lambda ctx: ctx.catalog.children,
+        lambda c: c._c.id,
+        lambda c, items, kw, ctx: [Category.from_domain(x) for x in items[:CHILDREN_SHOWN]],
+    ),
+    products=each(_category_products),
+)
 @strawberry.type(description="A node of the category tree.")
 class Category(Node):
     _c: strawberry.Private[catalog.Category]
@@ -518,6 +651,7 @@ class Category(Node):
         )  # fmt: skip
 
 
+@planned(total_count=each(lambda c, kw, ctx: resolve.count_categories(ctx, c._count)))
 @strawberry.type
 class CategoryConnection:
     _count: strawberry.Private[resolve.CategoryCount]

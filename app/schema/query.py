@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from app.domains import catalog
+from app.planner import each, planned
 from app.resolvers import catalog as resolve
 from app.resolvers.context import Context
 from app.schema.catalog import (
@@ -21,6 +24,7 @@ from app.schema.catalog import (
     ProductSortKeys,
     ProductVariant,
     list_products,
+    list_products_in,
 )
 from app.schema.common import Node, keyset_edges
 from app.schema.search import (
@@ -34,10 +38,14 @@ from app.schema.search import (
 
 
 def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node | None:
+    return _node_in(info.context, found)
+
+
+def _node_in(ctx: Context, found: tuple[str, object] | None) -> Node | None:
     if found is None:
         return None
     type_name, obj = found
-    currency = info.context.runtime.settings.currency_code
+    currency = ctx.runtime.settings.currency_code
     if type_name == "Product":
         return Product.from_domain(obj, currency)  # type: ignore[arg-type]
     if type_name == "ProductVariant":
@@ -51,6 +59,69 @@ def _node(info: Info[Context, None], found: tuple[str, object] | None) -> Node |
     return None
 
 
+async def _products(root: object, kw: dict[str, Any], ctx: Context) -> ProductConnection:
+    f = kw["filter"].domain() if kw.get("filter") else catalog.ProductFilter()
+    return await list_products_in(
+        ctx, kw.get("first"), kw.get("after"), kw.get("last"), kw.get("before"), f,
+        kw.get("sort_key", ProductSortKeys.ID), kw.get("reverse", False),
+    )  # fmt: skip
+
+
+async def _product(root: object, kw: dict[str, Any], ctx: Context) -> Product | None:
+    p = await resolve.product(ctx, kw.get("id"), kw.get("handle"))
+    return Product.from_domain(p, ctx.runtime.settings.currency_code) if p else None
+
+
+async def _category(root: object, kw: dict[str, Any], ctx: Context) -> Category | None:
+    c = await resolve.category(ctx, kw.get("id"), kw.get("handle"))
+    return Category.from_domain(c) if c else None
+
+
+async def _categories(root: object, kw: dict[str, Any], ctx: Context) -> CategoryConnection:
+    page, kind, count = await resolve.categories(
+        ctx,
+        first=kw.get("first"),
+        after=kw.get("after"),
+        last=kw.get("last"),
+        before=kw.get("before"),
+        parent_id=kw.get("parent_id"),
+        top_level=kw.get("top_level", False),
+    )
+    return _category_connection(page, kind, count)
+
+
+def _category_connection(
+    page: catalog.Page[catalog.Category], kind: str, count: resolve.CategoryCount
+) -> CategoryConnection:
+    edges, page_info = keyset_edges(
+        kind,
+        [Category.from_domain(c) for c in page.items],
+        page.keys,
+        page.has_next_page,
+        page.has_previous_page,
+    )
+    return CategoryConnection(
+        _count=count, edges=edges, nodes=[e.node for e in edges], page_info=page_info
+    )
+
+
+async def _one_node(root: object, kw: dict[str, Any], ctx: Context) -> Node | None:
+    return _node_in(ctx, (await resolve.nodes(ctx, [kw["id"]]))[0])
+
+
+async def _nodes(root: object, kw: dict[str, Any], ctx: Context) -> list[Node | None]:
+    return [_node_in(ctx, f) for f in await resolve.nodes(ctx, kw["ids"])]
+
+
+# search and predictiveSearch are not declared: they run on the standard executor
+@planned(
+    products=each(_products),
+    product=each(_product),
+    categories=each(_categories),
+    category=each(_category),
+    node=each(_one_node),
+    nodes=each(_nodes),
+)
 @strawberry.type
 class Query:
     @strawberry.field(description="Products, a page at a time (Relay connection, at most 100).")
@@ -98,16 +169,7 @@ class Query:
             parent_id=parent_id,
             top_level=top_level,
         )
-        edges, page_info = keyset_edges(
-            kind,
-            [Category.from_domain(c) for c in page.items],
-            page.keys,
-            page.has_next_page,
-            page.has_previous_page,
-        )
-        return CategoryConnection(
-            _count=count, edges=edges, nodes=[e.node for e in edges], page_info=page_info
-        )
+        return _category_connection(page, kind, count)
 
     @strawberry.field(description="One category by `id` or `handle`.")
     async def category(
