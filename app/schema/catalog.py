@@ -191,7 +191,14 @@ class Brand(Node):
         lambda ctx: ctx.catalog.product,
         lambda v: v._v.product_id,
         lambda v, p, kw, ctx: Product.from_domain(_present(p), _cur(ctx)),
-    )
+    ),
+    # the same batched hot counts the resolvers read (one load per level)
+    available_for_sale=batched(
+        lambda ctx: stock.loaders(ctx).available, lambda v: v._v.id, lambda v, n, kw, ctx: n > 0
+    ),
+    quantity_available=batched(
+        lambda ctx: stock.loaders(ctx).available, lambda v: v._v.id, lambda v, n, kw, ctx: n
+    ),
 )
 @strawberry.type(description="A sellable version of a product: one SKU with its own price.")
 class ProductVariant(Node):
@@ -352,6 +359,7 @@ def _by_product(loader: str, build: Any) -> Any:
 
 @planned(
     description=computed(lambda p, kw, ctx: _plain_text(p._p.description_html)),
+    available_for_sale=each(lambda p, kw, ctx: stock.product_available(ctx, p._p.id)),
     variants=_by_product("variants", _variant_connection),
     images=_by_product("images", _image_connection),
     featured_image=_by_product("images", lambda p, items, kw, ctx: _first_image(items)),

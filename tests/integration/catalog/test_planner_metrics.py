@@ -40,6 +40,11 @@ async def executions(api: ApiClient, operation: str) -> dict[str, float]:
     return out
 
 
+# what every storefront shows beside a price: stock, from the inventory's hot counts
+AVAILABILITY_QUERY = """query Availability { products(first: 5) { nodes { availableForSale
+  variants(first: 3) { nodes { availableForSale quantityAvailable } } } } }"""
+
+
 async def run(api: ApiClient, query: str, operation: str | None, variables: dict) -> dict:
     body = {"query": query, "variables": variables, "operationName": operation}
     r = await api.http.post("/graphql", json=body)
@@ -55,8 +60,9 @@ async def run(api: ApiClient, query: str, operation: str | None, variables: dict
         (readme_query(), None, {}),
         (PRODUCTS_QUERY, "ProductListing", {}),
         (PRODUCT_QUERY, "ProductPage", {"handle": "test-product-004"}),
+        (AVAILABILITY_QUERY, "Availability", {}),
     ],
-    ids=["readme", "bench-listing", "bench-product-page"],
+    ids=["readme", "bench-listing", "bench-product-page", "availability"],
 )
 async def test_storefront_queries_run_planned(
     api: ApiClient, db: Database, query: str, operation: str | None, variables: dict
