@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
 
 from app.planner import Planner, PlannerExtension
 from app.schema.cart import CartQuery
@@ -23,6 +26,8 @@ from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
 
+log = logging.getLogger("emporium.graphql")
+
 Query = merge_types(
     "Query",
     (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery, OrderQuery),
@@ -35,6 +40,23 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are answers, not incidents: `format_error` logs the unexpected ones
         with their request id, once."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """graphql-core sometimes cancels a field's task when a sibling fails; a DataLoader
+        future that task shared with another field then raises CancelledError into that
+        other field, and out of the execution: a 500 for a request nobody cancelled. Only a
+        cancellation of the request itself (client gone, shutdown) may propagate."""
+        try:
+            return await super().execute(*args, **kwargs)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            log.error("a field's task was cancelled under a request that was not", exc_info=True)
+            error = GraphQLError(
+                "Internal server error", extensions={"code": "INTERNAL_SERVER_ERROR"}
+            )
+            return ExecutionResult(data=None, errors=[error])
 
 
 def build_schema(
