@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 
 from app.schema.cart import CartQuery
 from app.schema.catalog import Brand, Category, Product, ProductVariant
+from app.schema.checkout import CheckoutQuery
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
 from app.schema.customers import CustomerQuery
@@ -24,7 +25,16 @@ from app.schema.staff import StaffQuery
 
 Query = merge_types(
     "Query",
-    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery, OrderQuery),
+    (
+        CatalogQuery,
+        CustomerQuery,
+        StaffQuery,
+        CartQuery,
+        PricingQuery,
+        InventoryQuery,
+        OrderQuery,
+        CheckoutQuery,
+    ),
 )
 
 

@@ -12,11 +12,16 @@ import dramatiq
 
 from app.platform.broker import Routes
 from app.platform.settings import Settings
-from app.workers import cart, inventory, search
+from app.workers import cart, checkout, inventory, search
 
 # Contexts add their subscriptions here as they land (search index sync, notifications, …).
 Registrar = Callable[[dramatiq.Broker, Routes, Settings], None]
-REGISTRARS: list[Registrar] = [search.register, cart.register, inventory.register]
+REGISTRARS: list[Registrar] = [
+    search.register,
+    cart.register,
+    inventory.register,
+    checkout.register,
+]
 
 
 def register(broker: dramatiq.Broker, settings: Settings) -> Routes:
