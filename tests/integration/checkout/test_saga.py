@@ -11,7 +11,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.domains import checkout, inventory, orders, payments, pricing
+from app.platform.ids import to_global_id
 from tests.integration.checkout.conftest import (
+    CART_CREATE,
+    COMPLETE,
     POLL,
     Shop,
     available,
@@ -24,6 +27,7 @@ from tests.integration.checkout.conftest import (
     settle,
     stocked,
 )
+from tests.integration.customers.helpers import as_bearer, sign_up
 
 
 async def test_a_paid_checkout_places_the_order_takes_the_stock_and_clears_the_cart(shop: Shop):
@@ -198,3 +202,48 @@ async def test_the_sweeper_resumes_a_saga_whose_message_was_lost(shop: Shop):
     )
     assert done["status"] == "COMPLETED"
     assert await on_hand(shop.db, v) == 1
+
+
+async def test_a_customers_checkout_answers_to_that_customer_only(
+    shop: Shop, fresh_throttles: None
+):
+    a, b = await sign_up(shop.api), await sign_up(shop.api)
+    p = await stocked(shop.db, "2.00", stock=5)
+    lines = [{"merchandiseId": to_global_id("ProductVariant", p.ids[0]), "quantity": 1}]
+    made = await as_bearer(shop.api, a.access_token, CART_CREATE, {"input": {"lines": lines}})
+    cart_id = made.data["cartCreate"]["cart"]["id"]
+
+    def request(key: str) -> dict[str, object]:
+        return {
+            "input": {
+                "cartId": cart_id,
+                "payment": {"gateway": "test", "token": "tok_visa"},
+                "idempotencyKey": key,
+                "email": a.email,
+            }
+        }
+
+    # B, or a guest, holding A's cart id cannot check it out
+    for token in (b.access_token, None):
+        r = await as_bearer(shop.api, token, COMPLETE, request(uuid.uuid4().hex))
+        assert r.data["checkoutComplete"]["checkout"] is None
+        assert [e["code"] for e in r.data["checkoutComplete"]["userErrors"]] == ["NOT_FOUND"]
+    r = await as_bearer(shop.api, a.access_token, COMPLETE, request(uuid.uuid4().hex))
+    started = r.data["checkoutComplete"]
+    assert started["checkout"], started["userErrors"]
+    gid = started["checkout"]["id"]
+    # A polls it; B and guests holding its id see nothing
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        mine = (await as_bearer(shop.api, a.access_token, POLL, {"id": gid})).data["checkout"]
+        if mine["status"] != "PROCESSING":
+            break
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.2)
+    assert mine["status"] == "COMPLETED"
+    for token in (b.access_token, None):
+        assert (await as_bearer(shop.api, token, POLL, {"id": gid})).data["checkout"] is None
+    order = await orders.get_order_by_number(
+        shop.db.reader(orders.CONTEXT), mine["order"]["number"]
+    )
+    assert order is not None and to_global_id("Customer", order.customer_id or 0) == a.id
