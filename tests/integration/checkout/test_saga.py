@@ -247,3 +247,67 @@ async def test_a_customers_checkout_answers_to_that_customer_only(
         shop.db.reader(orders.CONTEXT), mine["order"]["number"]
     )
     assert order is not None and to_global_id("Customer", order.customer_id or 0) == a.id
+
+
+async def test_a_processor_timeout_is_asked_again_and_charges_once(shop: Shop):
+    p = await stocked(shop.db, "8.00", stock=3)
+    done = await settle(
+        shop.api,
+        await complete(shop.api, await make_cart(shop.api, [(p.ids[0], 1)]), "tok_timeout"),
+    )
+    assert done["status"] == "COMPLETED"
+    paid = await payment(shop.db, saga_id(done["id"]))
+    assert paid is not None and paid.status is payments.PaymentStatus.CAPTURED
+    assert paid.amount_captured == 800
+
+
+async def _started(shop: Shop, variant: int, amount: int) -> checkout.Saga:
+    """A saga started directly (as the mutation would), with the amount the buyer saw."""
+    cart_id = await make_cart(shop.api, [(variant, 1)])
+    draft = checkout.SagaDraft(
+        idempotency_key=uuid.uuid4().hex,
+        cart_id=cart_id.rsplit("/", 1)[1],
+        customer_id=None,
+        email="direct@example.com",
+        currency="USD",
+        amount=amount,
+        gateway="test",
+        token="tok_visa",
+    )
+    started, created = await checkout.start(shop.db.uow(checkout.CONTEXT), draft)
+    assert created
+    return started
+
+
+def _pending(s: checkout.Saga) -> dict[str, object]:
+    return {"checkout": {"id": f"gid://emporium/Checkout/{s.id}", "status": "PROCESSING"}}
+
+
+async def test_a_price_that_changed_since_the_buyer_saw_it_fails_the_checkout(shop: Shop):
+    p = await stocked(shop.db, "6.00", stock=3)
+    # the buyer agreed to pay 5.00; the catalog says 6.00 now
+    started = await _started(shop, p.ids[0], 500)
+    done = await settle(shop.api, _pending(started))  # the sweeper sends its first step
+    assert (done["status"], done["reason"]) == ("FAILED", "PRICE_CHANGED")
+    assert await payment(shop.db, started.id) is None
+    assert await available(shop.db, p.ids[0]) == 3
+
+
+async def test_a_saga_older_than_the_timeout_expires_and_compensates(shop: Shop):
+    p = await stocked(shop.db, "4.00", stock=3)
+    started = await _started(shop, p.ids[0], 400)
+    async with shop.db.uow(checkout.CONTEXT) as uow:
+        await uow.session.execute(
+            sa.text(
+                "UPDATE checkout.sagas SET step = 'pay', created_at = now() - interval '1 day', "
+                "updated_at = now() - interval '1 hour' WHERE id = :id"
+            ),
+            {"id": started.id},
+        )
+        await uow.commit()
+    done = await settle(shop.api, _pending(started))
+    assert (done["status"], done["reason"]) == ("FAILED", "EXPIRED")
+    # compensated: the reference can never be charged now (a late charge is refunded)
+    async with shop.db.reader(payments.CONTEXT) as uow:
+        assert await payments.is_compensated(uow, started.id)
+    assert await available(shop.db, p.ids[0]) == 3
