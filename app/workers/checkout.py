@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -305,6 +306,17 @@ def register(broker: dramatiq.Broker, routes: Routes, settings: Settings) -> Non
             time_limit=120_000,
         )(run)
 
+    async def close() -> None:
+        """Close what the steps opened on this loop (pools, clients) before it stops, so
+        the databases see their connections end now, not at some timeout."""
+        d = per_loop.pop(id(asyncio.get_running_loop()), None)
+        if d is not None:
+            await d.db.dispose()
+            await d.redis.aclose()
+            await d.carts.store.redis.aclose()
+
+    broker.add_middleware(_CloseOnShutdown(close))
+
     async def sweep() -> None:
         d = deps()
         idle = timedelta(seconds=settings.checkout_step_timeout)
@@ -328,6 +340,19 @@ def register(broker: dramatiq.Broker, routes: Routes, settings: Settings) -> Non
         max_retries=0,  # the next tick is the retry
         time_limit=60_000,
     )(sweep)
+
+
+class _CloseOnShutdown(dramatiq.Middleware):
+    def __init__(self, close: Callable[[], Awaitable[None]]) -> None:
+        self.close = close
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        thread = get_event_loop_thread()
+        if thread is not None:
+            try:
+                thread.run_coroutine(self.close())
+            except Exception:  # shutting down: say so, never block the shutdown
+                log.warning("checkout worker resources not closed", exc_info=True)
 
 
 async def run_sweep_trigger(
