@@ -177,6 +177,7 @@ async def running(
     relay_task: asyncio.Task[None] | None = None
     snapshot_task: asyncio.Task[None] | None = None
     sweep_task: asyncio.Task[None] | None = None
+    checkout_sweep_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     runtime: Runtime | None = None
     broker: dramatiq.Broker | None = None
@@ -231,6 +232,9 @@ async def running(
             sweep_task = asyncio.create_task(
                 workers.inventory.run_sweep_trigger(broker, runtime.redis, settings, stop)
             )
+            checkout_sweep_task = asyncio.create_task(
+                workers.checkout.run_sweep_trigger(broker, runtime.redis, settings, stop)
+            )
             relay_task = asyncio.create_task(
                 run_relay(
                     runtime.db,
@@ -254,6 +258,7 @@ async def running(
         await _step(_wait_task(relay_task))
         await _step(_wait_task(snapshot_task))
         await _step(_wait_task(sweep_task))
+        await _step(_wait_task(checkout_sweep_task))
         if worker is not None:
             await _step(asyncio.to_thread(worker.stop))
         if runtime is not None:

@@ -91,6 +91,7 @@ async def _worker(args: argparse.Namespace) -> None:
             "(`emporium serve` runs the workers itself on the embedded engines)"
         )
     async with running(settings, run_migrations=False, background=False) as rt:
+        from app.workers.checkout import run_sweep_trigger as checkout_sweep_trigger
         from app.workers.inventory import run_sweep_trigger
 
         worker = Worker(rt.broker, worker_threads=args.threads)
@@ -99,11 +100,15 @@ async def _worker(args: argparse.Namespace) -> None:
         # expired reservations are swept once per interval whatever the number of workers
         stop = asyncio.Event()
         sweeps = asyncio.create_task(run_sweep_trigger(rt.broker, rt.redis, rt.settings, stop))
+        checkout_sweeps = asyncio.create_task(
+            checkout_sweep_trigger(rt.broker, rt.redis, rt.settings, stop)
+        )
         try:
             await _until_signal()
         finally:
             stop.set()
             await sweeps
+            await checkout_sweeps
             await asyncio.to_thread(worker.stop)
 
 

@@ -10,4 +10,5 @@ CONTEXTS_WITH_TABLES: tuple[str, ...] = (
     "inventory",
     "payments",
     "orders",
+    "checkout",
 )

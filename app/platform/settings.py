@@ -161,6 +161,16 @@ class Settings(BaseSettings):
     # hot counts to Redis); run by `emporium worker` and by `serve` in embedded mode
     inventory_sweep_interval: float = Field(default=1.0, gt=0)
 
+    # checkout (app/domains/checkout, app/workers/checkout.py): how long checkoutComplete
+    # waits for a terminal state before answering PROCESSING; how long a saga's step may sit
+    # before the sweeper sends it again; how old a saga not yet charged may get before it
+    # is given up (EXPIRED); how long its stock reservation holds; seconds between sweeps
+    checkout_wait: float = Field(default=2.0, ge=0, le=30)
+    checkout_step_timeout: float = Field(default=10.0, gt=0)
+    checkout_timeout: float = Field(default=300.0, gt=0)
+    checkout_reservation_ttl: float = Field(default=900.0, gt=0)
+    checkout_sweep_interval: float = Field(default=2.0, gt=0)
+
     # orders (app/domains/orders): where `emporium orders archive` writes old months by
     # default (a folder or a file:// URL); `--to` overrides it
     orders_archive_location: str | None = None

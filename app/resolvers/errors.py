@@ -14,7 +14,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.domains import cart, catalog, customers, inventory, orders, pricing, search
+from app.domains import cart, catalog, checkout, customers, inventory, orders, pricing, search
 from app.platform import oidc
 from app.platform.db import is_data_error
 from app.platform.ids import InvalidId
@@ -57,6 +57,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     pricing.PricingError,
     inventory.InventoryError,
     orders.OrdersError,
+    checkout.CheckoutError,
     # every code of app/platform/oidc.py (OIDC_STATE_INVALID, OIDC_CODE_INVALID,
     # OIDC_TOKEN_INVALID, OIDC_EMAIL_UNVERIFIED, OIDC_PROVIDER_UNAVAILABLE,
     # OIDC_NOT_CONFIGURED, OIDC_REDIRECT_URI_INVALID, SERVICE_UNAVAILABLE)

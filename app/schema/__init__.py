@@ -15,6 +15,7 @@ from strawberry.types import ExecutionResult
 from app.planner import Planner, PlannerExtension
 from app.schema.cart import CartQuery
 from app.schema.catalog import Brand, Category, Product, ProductVariant
+from app.schema.checkout import CheckoutQuery
 from app.schema.common import SCALARS
 from app.schema.cost import CostModel
 from app.schema.customers import CustomerQuery
@@ -30,7 +31,16 @@ log = logging.getLogger("emporium.graphql")
 
 Query = merge_types(
     "Query",
-    (CatalogQuery, CustomerQuery, StaffQuery, CartQuery, PricingQuery, InventoryQuery, OrderQuery),
+    (
+        CatalogQuery,
+        CustomerQuery,
+        StaffQuery,
+        CartQuery,
+        PricingQuery,
+        InventoryQuery,
+        OrderQuery,
+        CheckoutQuery,
+    ),
 )
 
 

@@ -37,6 +37,10 @@ PUBLIC_FIELDS: dict[str, str] = {
     # carts: guests shop too. The unguessable cart id authorises a guest cart; a customer's
     # cart answers only to that customer signed in (anyone else: null / NOT_FOUND), tested
     # in test_authorization_matrix.py
+    # checkout: guests check out. The cart id authorises as the cart's rules say; the
+    # unguessable checkout id a guest's checkout; a customer's answers only to that customer
+    "Mutation.checkoutComplete": "guests check out; the cart's owner rules apply to its id",
+    "Query.checkout": "the checkout id authorises a guest's; a customer's needs its owner",
     "Query.cart": "the cart id authorises a guest cart; a customer's cart needs its owner",
     "Mutation.cartCreate": "guests start carts",
     "Mutation.cartLinesAdd": "the cart id authorises a guest cart; a customer's needs its owner",

@@ -53,6 +53,7 @@ from app.domains import catalog, search
 from app.platform.pagination import MAX_PAGE_SIZE
 from app.resolvers.catalog_mutations import MAX_USER_ERRORS
 from app.schema import cart as cart_schema
+from app.schema import checkout as checkout_schema
 from app.schema import customers as customers_schema
 from app.schema import inventory as inventory_schema
 from app.schema import orders as orders_schema
@@ -100,6 +101,7 @@ LIST_BOUNDS: dict[str, int] = {
     **pricing_schema.LIST_BOUNDS,
     **inventory_schema.LIST_BOUNDS,
     **orders_schema.LIST_BOUNDS,
+    **checkout_schema.LIST_BOUNDS,
     # search: facets and predictive results are capped by the search context
     "SearchProductConnection.filters": search.MAX_FACETS,
     "Filter.values": search.MAX_FACET_VALUES,

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from app.schema.cart import CartMutation
 from app.schema.catalog_mutations import CatalogMutation
+from app.schema.checkout import CheckoutMutation
 from app.schema.customers import CustomerMutation
 from app.schema.inventory import InventoryMutation
 from app.schema.orders import OrderMutation
@@ -22,5 +23,6 @@ Mutation = merge_types(
         PricingMutation,
         InventoryMutation,
         OrderMutation,
+        CheckoutMutation,
     ),
 )
