@@ -1,4 +1,5 @@
-"""The one GraphQL schema: types from every area merged into Query and Mutation."""
+"""The one GraphQL schema: types from every area merged into Query and Mutation, and the
+Subscription root."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.schema.orders import OrderQuery
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
+from app.schema.subscriptions import Subscription
 
 Query = merge_types(
     "Query",
@@ -41,6 +43,7 @@ def build_schema(limits: Limits | None = None) -> Schema:
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
         extensions=[lambda: GuardExtension(guards)],
