@@ -3,8 +3,8 @@ worker announces a change to it on Redis (`app/platform/live.py`, `app/workers/l
 
 `live_object(ctx, channel, load)` is the whole machinery: it counts the subscription
 against the connection's limit, subscribes to the channel *before* the first read (so no
-change slips between the two), answers the current state, and re-reads (re-authorising) on
-every notice, answering only when the object really changed. `load` raises the same
+change slips between the two), answers the current state, and on every notice re-checks the
+socket's token and re-reads (re-authorising), answering only when the object changed. `load` raises the same
 ApiError the query field would (NOT_FOUND for someone else's order), so a subscription
 never shows what the query would not.
 """
@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
-from app.domains import orders
+from app.domains import customers, orders
 from app.platform.live import LiveHub
 from app.resolvers import orders as resolve_orders
 from app.resolvers.context import Context
+from app.resolvers.customers import viewer_for
 from app.resolvers.errors import ApiError
 
 T = TypeVar("T")
@@ -64,12 +65,27 @@ async def live_object(
             yield current
             while True:
                 await sub.next()
+                await _recheck_viewer(ctx)
                 fresh = await load()
                 if changed(current, fresh):
                     current = fresh
                     yield current
     finally:
         state[_COUNT] -= 1
+
+
+async def _recheck_viewer(ctx: Context) -> None:
+    """A socket lives for hours: a sign-out, an expiry or a deactivation since the
+    subscription began ends it at the next update, as it would the next query."""
+    token = ctx.extra.get("ws_token")
+    if token is None:
+        return
+    try:
+        ctx.viewer = await viewer_for(ctx.runtime, token)
+    except customers.TokenInvalid:
+        raise ApiError(
+            "UNAUTHENTICATED", "The access token is invalid or has expired: sign in again"
+        ) from None
 
 
 async def _order_for(ctx: Context, gid: str, email: str | None, token: str | None) -> orders.Order:
