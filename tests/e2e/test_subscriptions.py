@@ -3,8 +3,8 @@ and a `relay` on the real services. A WebSocket client (graphql-transport-ws) su
 to `orderUpdated` on A sees the change a worker-side service call makes (PLACED → PAID) and
 the one a staff mutation sent to B makes (→ FULFILLED): outbox → relay → broker → worker →
 Redis pub/sub → A. Someone else's order is NOT_FOUND, a guest with the lookup token is let
-in, the per-connection limit refuses one more, and leaving releases everything (A's
-`emporium_live_subscribers` gauge back to 0)."""
+in, the per-connection limit refuses one more, signing out ends the subscriptions at the next
+update, and leaving releases everything (A's `emporium_live_subscribers` gauge back to 0)."""
 
 from __future__ import annotations
 
@@ -228,6 +228,33 @@ async def test_order_updates_reach_a_subscriber_on_another_replica(services, db,
             await wait_for_subscribers(a.url, 3)  # mine 1, desk 1, the guest 1
             await mine.subscribe("4", {"id": order_id})
             assert await mine.next_status("4") == status
+
+            # signing out ends the socket's rights at the next update; staff still see it
+            out = post(
+                a.url,
+                "mutation($t: String!) { customerAccessTokenDelete(customerAccessToken: $t) "
+                "{ deletedAccessToken } }",
+                {"t": owner},
+            )
+            assert out["data"]["customerAccessTokenDelete"]["deletedAccessToken"] == owner
+            shipped = post(
+                b.url,
+                "mutation($id: ID!) { orderMarkShipped(orderId: $id) { order { status } } }",
+                {"id": order_id},
+                staff,
+            )
+            assert shipped["data"]["orderMarkShipped"]["order"]["status"] == "SHIPPED"
+            assert await desk.next_status("1") == "SHIPPED"
+            ended: dict[str, list[str]] = {}
+            while len(ended) < 2:
+                message = await mine.receive()
+                assert message["type"] == "next" and message["id"] in ("1", "4"), message
+                ended[message["id"]] = [
+                    e["extensions"]["code"] for e in message["payload"]["errors"]
+                ]
+                assert (await mine.receive()) == {"id": message["id"], "type": "complete"}
+            assert ended == {"1": ["UNAUTHENTICATED"], "4": ["UNAUTHENTICATED"]}
+            await wait_for_subscribers(a.url, 2)  # desk 1, the guest 1
 
             # leaving (a close, or a dropped connection) releases everything on A
             await mine.close()
