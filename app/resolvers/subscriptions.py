@@ -21,6 +21,8 @@ from app.resolvers.context import Context
 from app.resolvers.customers import viewer_for
 from app.resolvers.errors import ApiError
 
+__all__ = ["ApiError", "live_object", "order_updates", "require_socket"]
+
 T = TypeVar("T")
 
 LIVE_KEY = "live.hub"  # where the process's LiveHub lives in runtime.extra
@@ -32,6 +34,16 @@ def hub(ctx: Context) -> LiveHub:
     if found is None:
         raise ApiError("UNAVAILABLE", "Live updates are not running in this process")
     return found
+
+
+def require_socket(ctx: Context) -> None:
+    """Subscriptions stream over the WebSocket; an HTTP request for one gets a clear answer."""
+    scope = getattr(ctx.request, "scope", None)
+    if scope is not None and scope.get("type") != "websocket":
+        raise ApiError(
+            "SUBSCRIPTION_NEEDS_WEBSOCKET",
+            "Subscriptions are served over a WebSocket at /graphql (graphql-transport-ws)",
+        )
 
 
 def _connection_state(ctx: Context) -> dict[str, Any]:

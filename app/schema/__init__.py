@@ -22,7 +22,7 @@ from app.schema.orders import OrderQuery
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
-from app.schema.subscriptions import Subscription
+from app.schema.subscriptions import Subscription, SubscriptionsOverSocket
 
 Query = merge_types(
     "Query",
@@ -46,7 +46,7 @@ def build_schema(limits: Limits | None = None) -> Schema:
         subscription=Subscription,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
-        extensions=[lambda: GuardExtension(guards)],
+        extensions=[lambda: GuardExtension(guards), SubscriptionsOverSocket],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     guards.cost_model = CostModel(schema._schema)

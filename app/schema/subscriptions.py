@@ -5,11 +5,15 @@ whenever a worker announces a change, from whichever replica or worker made it
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
+from strawberry.types.graphql import OperationType
 
+from app.domains import orders
 from app.resolvers import subscriptions as resolve
 from app.resolvers.context import Context
 from app.schema.orders import Order
@@ -31,9 +35,32 @@ class Subscription:
         email: str | None = None,
         token: str | None = None,
     ) -> AsyncGenerator[Order, None]:
-        updates = resolve.order_updates(info.context, id, email, token)
-        try:
-            async for order in updates:
-                yield Order.from_domain(order)
-        finally:
-            await updates.aclose()  # releases the subscription at once
+        return _as_orders(resolve.order_updates(info.context, id, email, token))
+
+
+async def _as_orders(updates: AsyncGenerator[orders.Order, None]) -> AsyncGenerator[Order, None]:
+    try:
+        async for order in updates:
+            yield Order.from_domain(order)
+    finally:
+        await updates.aclose()  # releases the subscription at once
+
+
+class SubscriptionsOverSocket(SchemaExtension):
+    """A subscription sent over HTTP is refused before it runs (graphql-core would execute it
+    as a query and answer a null with an internal error): the stream needs the socket."""
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is not None:
+            try:
+                kind = ctx.operation_type
+            except Exception:  # no such operation: validation says so
+                kind = None
+            if kind is OperationType.SUBSCRIPTION:
+                try:
+                    resolve.require_socket(ctx.context)
+                except resolve.ApiError as exc:
+                    error = GraphQLError(exc.message, extensions={"code": exc.code})
+                    ctx.pre_execution_errors = [*(ctx.pre_execution_errors or []), error]
+        yield
