@@ -5,7 +5,8 @@ whenever a worker announces a change, from whichever replica or worker made it
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -13,10 +14,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 
-from app.domains import orders
 from app.resolvers import subscriptions as resolve
 from app.resolvers.context import Context
 from app.schema.orders import Order
+
+D = TypeVar("D")
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -35,13 +38,16 @@ class Subscription:
         email: str | None = None,
         token: str | None = None,
     ) -> AsyncGenerator[Order, None]:
-        return _as_orders(resolve.order_updates(info.context, id, email, token))
+        return mapped(resolve.order_updates(info.context, id, email, token), Order.from_domain)
 
 
-async def _as_orders(updates: AsyncGenerator[orders.Order, None]) -> AsyncGenerator[Order, None]:
+async def mapped(
+    updates: AsyncGenerator[D, None], to_type: Callable[[D], T]
+) -> AsyncGenerator[T, None]:
+    """Domain objects of a live stream as their schema type (`from_domain`)."""
     try:
-        async for order in updates:
-            yield Order.from_domain(order)
+        async for item in updates:
+            yield to_type(item)
     finally:
         await updates.aclose()  # releases the subscription at once
 
