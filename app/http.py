@@ -356,6 +356,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if self.ws_token is not None:
                 try:
                     context.viewer = await resolve_viewer(context.runtime, self.ws_token)
+                    # a subscription re-checks it before each update (app/resolvers/subscriptions.py)
+                    context.extra["ws_token"] = self.ws_token
                 except customers.TokenInvalid:
                     error = GraphQLError(INVALID_TOKEN, extensions={"code": "UNAUTHENTICATED"})
                     await operation.send_initial_errors([error])

@@ -41,10 +41,12 @@ from app.images import route as images_route
 from app.platform.broker import ping_broker
 from app.platform.db import PoolStats
 from app.platform.frontdoor import FrontDoor
+from app.platform.live import LiveHub
 from app.platform.logs import configure_logging, request_id_var
 from app.platform.relay import RelayStatus
 from app.platform.runtime import Runtime
 from app.platform.settings import Settings, check_production, load_settings
+from app.resolvers.subscriptions import LIVE_KEY
 from app.schema import build_schema
 from app.schema.guards import Limits
 from app.webhooks import route as stripe_webhook_route
@@ -161,8 +163,23 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.live_subscribers = Gauge(
+            "emporium_live_subscribers",
+            "GraphQL subscriptions this process serves right now (0 once every client left)",
+            registry=self.registry,
+        )
+        self.live_channels = Gauge(
+            "emporium_live_channels",
+            "Redis pub/sub channels this process's one subscriber connection listens to",
+            registry=self.registry,
+        )
+
     def execution(self, operation: str, mode: str) -> None:
         self.executions.labels(operation, mode).inc()
+
+    def live(self, hub: LiveHub | None) -> None:
+        self.live_subscribers.set(hub.subscriber_count if hub is not None else 0)
+        self.live_channels.set(hub.channel_count if hub is not None else 0)
 
     def pools(self, stats: list[PoolStats]) -> None:
         for p in stats:
@@ -256,6 +273,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics.pools(runtime.db.pool_stats())
         store = runtime.extra.get("cart.store") if runtime is not None else None
         metrics.cart(store.status if store is not None else None)
+        metrics.live(runtime.extra.get(LIVE_KEY) if runtime is not None else None)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager
@@ -264,6 +282,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.runtime = runtime
             door = runtime.extra["frontdoor"] = FrontDoor(runtime.settings, runtime.redis)
             door.cache.start()  # this process's LRU hears every replica's invalidations
+            # one Redis pub/sub connection for all of this process's GraphQL subscriptions
+            hub = runtime.extra[LIVE_KEY] = LiveHub(
+                runtime.redis, runtime.settings.queue_prefix, runtime.settings.live_queue_size
+            )
+            hub.start()
             where = f"{s.public_url}/graphql" if s.public_url else "/graphql"
             log.info("Emporium is ready: GraphiQL at %s", where)
             if s.public_url:
@@ -271,6 +294,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             try:
                 yield
             finally:
+                await hub.stop()
                 await door.cache.stop()
 
     assets = None if production else assets_app()

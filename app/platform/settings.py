@@ -196,6 +196,11 @@ class Settings(BaseSettings):
     response_cache_local_entries: int = Field(default=1000, ge=0)
     # Cache-Control max-age of public persisted GETs (what a CDN may keep)
     public_cache_max_age: int = Field(default=30, ge=0)  # seconds
+    # GraphQL subscriptions (app/platform/live.py): active subscriptions one WebSocket may
+    # hold (beyond it: TOO_MANY_SUBSCRIPTIONS), and the notices each may have waiting
+    # before the oldest is dropped (a subscriber re-reads the latest state anyway)
+    max_subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
+    live_queue_size: int = Field(default=16, ge=1, le=10_000)
 
     @field_validator("database_url", *(f"database_url_{c}" for c in CONTEXTS))
     @classmethod

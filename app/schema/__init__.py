@@ -1,4 +1,5 @@
-"""The one GraphQL schema: types from every area merged into Query and Mutation."""
+"""The one GraphQL schema: types from every area merged into Query and Mutation, and the
+Subscription root."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from app.schema.orders import OrderQuery
 from app.schema.pricing import PricingQuery
 from app.schema.query import Query as CatalogQuery
 from app.schema.staff import StaffQuery
+from app.schema.subscriptions import Subscription, SubscriptionsOverSocket
 
 log = logging.getLogger("emporium.graphql")
 
@@ -80,9 +82,14 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Product, ProductVariant, Category, Brand],
         # a factory: an extension holds per-request state; `guards` is shared
-        extensions=[lambda: GuardExtension(guards), lambda: PlannerExtension(planner)],
+        extensions=[
+            lambda: GuardExtension(guards),
+            lambda: PlannerExtension(planner),
+            SubscriptionsOverSocket,
+        ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     guards.cost_model = CostModel(schema._schema)

@@ -57,4 +57,6 @@ PUBLIC_FIELDS: dict[str, str] = {
     # orders: each answers only whom the arguments authorise, NOT_FOUND to anyone else
     "Query.order": "its customer or MANAGE_ORDERS staff; anyone else NOT_FOUND (no probing)",
     "Query.orderByNumber": "guest lookup: number, e-mail and the lookup token all authorise",
+    "Subscription.orderUpdated": "order(id:)'s rule (its customer or MANAGE_ORDERS staff), or "
+    "a guest with the order's e-mail and lookup token; anyone else NOT_FOUND",
 }

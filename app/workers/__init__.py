@@ -12,7 +12,7 @@ import dramatiq
 
 from app.platform.broker import Routes
 from app.platform.settings import Settings
-from app.workers import cart, checkout, inventory, response_cache, search
+from app.workers import cart, checkout, inventory, live, response_cache, search
 
 # Contexts add their subscriptions here as they land (search index sync, notifications, …).
 Registrar = Callable[[dramatiq.Broker, Routes, Settings], None]
@@ -22,6 +22,7 @@ REGISTRARS: list[Registrar] = [
     inventory.register,
     response_cache.register,
     checkout.register,
+    live.register,
 ]
 
 

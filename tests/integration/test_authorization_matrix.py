@@ -1,5 +1,6 @@
-"""The authorisation matrix: every Query and Mutation field of the schema, run as anonymous,
-customer A, customer B, staff without the field's permission and staff with it.
+"""The authorisation matrix: every Query, Mutation and Subscription field of the schema, run
+as anonymous, customer A, customer B, staff without the field's permission and staff with it
+(a subscription's first answer, from the schema with the viewer its connection_init gives).
 
 The fields come from the schema, and each one's rule from its permission extension (or
 `PUBLIC_FIELDS`): a new field with no declared rule fails `test_every_root_field_declares_a_rule`.
@@ -28,14 +29,18 @@ from graphql import (
 )
 from strawberry.permission import PermissionExtension
 
+from app.domains import orders
+from app.http import resolve_viewer
 from app.platform.auth import PERMISSIONS
-from app.platform.ids import to_global_id
+from app.platform.ids import from_global_id, to_global_id
 from app.platform.settings import Settings
+from app.resolvers.context import Context
+from app.resolvers.errors import format_result
 from app.resolvers.permissions import HasPermission, IsCustomer
 from app.schema import build_schema
 from app.schema.access import PUBLIC_FIELDS
 from app.schema.staff import IsStaff
-from tests.fixtures.api import ApiClient
+from tests.fixtures.api import ApiClient, GraphQLResponse
 from tests.fixtures.throttles import clear_throttles
 from tests.integration.cart.conftest import Products
 from tests.integration.customers.helpers import (
@@ -46,6 +51,7 @@ from tests.integration.customers.helpers import (
     sign_up,
     staff_account,
 )
+from tests.integration.orders.helpers import draft
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_secrets_in_logs")]
 
@@ -76,7 +82,7 @@ class Rule:
 
 
 def root_fields() -> Iterator[tuple[str, str, object]]:
-    for root in ("Query", "Mutation"):
+    for root in ("Query", "Mutation", "Subscription"):
         definition = SCHEMA.get_type_by_name(root)
         assert definition is not None
         for f in definition.fields:  # type: ignore[union-attr]
@@ -196,17 +202,33 @@ CASES = [
 ]
 
 
+async def first_answer(api: ApiClient, token: str | None, query: str, variables=None):
+    """A subscription's first answer, as a socket whose connection_init carried `token`
+    gets it (the transport itself is tested end to end in tests/e2e/test_subscriptions.py)."""
+    runtime = api.http._transport.app.state.runtime  # type: ignore[attr-defined]
+    ctx = Context(runtime=runtime, viewer=await resolve_viewer(runtime, token))
+    stream = await SCHEMA.subscribe(query, variable_values=variables, context_value=ctx)
+    if not hasattr(stream, "__anext__"):
+        return GraphQLResponse(200, format_result(stream, ""))
+    try:
+        return GraphQLResponse(200, format_result(await anext(stream), ""))
+    finally:
+        await stream.aclose()
+
+
 @pytest.mark.parametrize(("root", "name", "rule", "viewer"), CASES)
 async def test_matrix(api: ApiClient, viewers, root, name, rule, viewer):
     account = _account(viewers, rule, viewer)
-    # its own client address: the generated sign-ins fail, and must not throttle others
-    client = client_with_ip(api, "192.0.2.77")
-    try:
-        r = await as_bearer(
-            client, account.access_token if account else None, operation(root, name)
-        )
-    finally:
-        await client.http.aclose()
+    token = account.access_token if account else None
+    if root == "Subscription":
+        r = await first_answer(api, token, operation(root, name))
+    else:
+        # its own client address: the generated sign-ins fail, and must not throttle others
+        client = client_with_ip(api, "192.0.2.77")
+        try:
+            r = await as_bearer(client, token, operation(root, name))
+        finally:
+            await client.http.aclose()
     assert r.status == 200, r.body
     codes = set(r.codes)
     # the generated call is a valid one: it reached the permission check (and the resolver)
@@ -345,3 +367,37 @@ async def test_customer_b_cannot_read_or_change_customer_as_cart(api: ApiClient)
     assert r.data["cartCreate"]["cart"]["totalQuantity"] == 0
     after = await as_bearer(api, a.access_token, f'{{ cart(id: "{cid}") {{ id {CART_FIELDS} }} }}')
     assert after.data["cart"] == cart
+
+
+# --- subscriptions answer whom their query answers -----------------------------------------
+
+ORDER_SELECTION = "id number status total { amount currencyCode } lines { id quantity }"
+
+
+async def test_order_updated_answers_exactly_whom_order_answers(api: ApiClient, viewers):
+    """orderUpdated's first answer is order(id:)'s, for every viewer: the order for its
+    customer and MANAGE_ORDERS staff, NOT_FOUND for customer B, other staff and nobody."""
+    assert api.db is not None
+    cid = from_global_id(viewers["customer A"].id, "Customer")[1]
+    placed = await orders.place_order(api.db.uow(orders.CONTEXT), draft(customer_id=cid))
+    gid = to_global_id("Order", placed.order.id)
+    query = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_SELECTION} }} }}"
+    sub = f"subscription($id: ID!) {{ orderUpdated(id: $id) {{ {ORDER_SELECTION} }} }}"
+    who = {
+        "customer A": True,
+        "customer B": False,
+        "anonymous": False,
+        "staff all": True,
+        "staff all but MANAGE_ORDERS": False,
+    }
+    for viewer, allowed in who.items():
+        account = viewers[viewer]
+        token = account.access_token if account else None
+        asked = await as_bearer(api, token, query, {"id": gid})
+        live = await first_answer(api, token, sub, {"id": gid})
+        if allowed:
+            assert live.data["orderUpdated"] == asked.data["order"], viewer
+            assert asked.data["order"]["id"] == gid
+        else:
+            assert asked.codes == live.codes == ["NOT_FOUND"], (viewer, live.body)
+            assert live.body["data"] is None
