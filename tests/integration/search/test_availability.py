@@ -58,8 +58,11 @@ async def test_selling_out_and_restocking_flip_availability(running, db):
     async with db.reader(catalog.CONTEXT) as uow:
         small, large = (await catalog.variants_by_product_ids(uow, [pid]))[pid]
 
+    # catalog ids restart with each test's empty catalog, the inventory's rows stay
+    await set_stock(db, small.id, 0)
+    await set_stock(db, large.id, 0)
+
     async def indexed_unstocked() -> bool:
-        # never stocked: the inventory has no unit to sell
         return (await availability(service, pid))[0] is False
 
     await within(5.0, indexed_unstocked)  # the first write also creates the index
