@@ -110,9 +110,10 @@ async def test_an_older_read_of_availability_never_wins(running, db):
         return (await availability(service, pid))[0] is True
 
     await within(5.0, in_stock)
-    # a reader that saw "sold out" at the product's own version, arriving late
+    await sync_products(db, service, [pid])  # a duplicate delivery of the newest
+    # then a reader that saw "sold out" before the restock, at the product's own version
+    # (the product did not change), arrives late: its older read loses
     stale = document_of(p, variants, [], quantities={}, version=None)
     await service.index([stale])
-    await sync_products(db, service, [pid])  # and a duplicate delivery of the newest
     await service.backend.refresh()
     assert (await availability(service, pid))[0] is True
