@@ -246,7 +246,11 @@ async def run(svc: dict[str, str], products: int, calls: int, lag_samples: int) 
         base = load_settings()
         await migrate(base, CONTEXTS_WITH_TABLES)
         out: dict[str, Any] = {}
+        # BENCH_SEARCH_BACKENDS=elasticsearch (or postgres): measure only that one
+        only = set(filter(None, saved.get("BENCH_SEARCH_BACKENDS", "").split(",")))
         for name, search_url in (("elasticsearch", svc["SEARCH_URL"]), ("postgres", None)):
+            if only and name not in only:
+                continue
             settings = base.model_copy(update={"search_url": search_url})
             print(f"search/{name}: loading {products} documents, then {calls} calls each",
                   flush=True)  # fmt: skip

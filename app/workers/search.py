@@ -1,8 +1,20 @@
 """`search.index`: keep the search context's copy of each product in step with the catalog.
 
 The event only says *which* product changed; the actor reloads it through the catalog's
-public service and upserts (or removes) the search document at the product's version, so
-replays, duplicates and out-of-order deliveries all converge on the newest state.
+public service (and its variants' availability through the inventory's) and upserts (or
+removes) the search document, so replays, duplicates and out-of-order deliveries all
+converge on the newest state.
+
+Versions. A document is versioned by *when its state was read*: the catalog database's
+clock (`clock_timestamp()`, µs) taken before any read. Each sync reads after its own
+stamp, so a document at stamp t holds every change committed before t; every change
+(a product edit or an availability change) commits before its event is relayed, so the
+sync it triggers stamps later than the change and carries it. The newest stamp therefore
+holds every change, and a slower reader of an older state (an earlier stamp) loses at
+either backend's `version >= stored` check. An availability change is thus never
+"stale relative to the product version": the stamp of any read is at or after the
+product's `updated_at` (the old version scheme), so documents written before this
+scheme compare correctly too. One clock (the catalog database's) serves every worker.
 """
 
 from __future__ import annotations
@@ -10,19 +22,21 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dramatiq
+import sqlalchemy as sa
 
-from app.domains import catalog, search
+from app.domains import catalog, inventory, search
 from app.platform.broker import Routes
 from app.platform.db import Database
 from app.platform.pagination import PageRequest
 from app.platform.settings import Settings
 
 CONSUMER = "search.index"
+AVAILABILITY_CONSUMER = "search.availability"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -57,30 +71,58 @@ async def load_documents(
     """The search documents of the visible products among `ids`, and the removals (with
     their version) for the others: archived, drafts, or gone."""
     async with db.reader(catalog.CONTEXT) as uow:
+        # the stamp first: everything read below is at least as new as it (module doc)
+        read_at: datetime = (
+            await uow.session.execute(sa.select(sa.func.clock_timestamp()))
+        ).scalar_one()
         products = await catalog.products_by_ids(uow, ids)
         versions = await catalog.product_versions(uow, [i for i in ids if i not in products])
         variants = await catalog.variants_by_product_ids(uow, list(products))
         chains = await _category_chains(
             uow, {p.category_id for p in products.values() if p.category_id is not None}
         )
+    variant_ids = [v.id for vs in variants.values() for v in vs]
+    quantities: dict[int, int] = {}
+    if variant_ids:
+        async with db.reader(inventory.CONTEXT) as uow:
+            # Postgres, not the Redis hot counts: a count published after its commit
+            # could be read late under a newer stamp
+            quantities = await inventory.available_quantities(uow, variant_ids)
+    stamp = version_of(read_at)
     docs = [
-        document_of(p, variants.get(p.id, []), chains.get(p.category_id or 0, []))
+        document_of(
+            p,
+            variants.get(p.id, []),
+            chains.get(p.category_id or 0, []),
+            quantities=quantities,
+            version=max(stamp, version_of(p.updated_at)),
+        )
         for p in products.values()
     ]
     removals = [
-        (i, version_of(versions[i]) if i in versions else None) for i in ids if i not in products
+        (i, max(stamp, version_of(versions[i])) if i in versions else None)
+        for i in ids
+        if i not in products
     ]
     return docs, removals
 
 
 def document_of(
-    p: catalog.Product, variants: list[catalog.Variant], chain: list[catalog.Category]
+    p: catalog.Product,
+    variants: list[catalog.Variant],
+    chain: list[catalog.Category],
+    *,
+    quantities: Mapping[int, int] | None = None,
+    version: int | None = None,
 ) -> search.SearchDocument:
+    """The product as search sees it: available while any variant has a unit to sell
+    (`quantities`: the inventory's sellable units by variant id; missing means none), at
+    `version` (default: the product's last change)."""
     text = html.unescape(_TAGS.sub(" ", p.description_html or ""))
     options = {(o.name, o.value) for v in variants for o in v.options}
     return search.SearchDocument(
         product_id=p.id,
-        version=version_of(p.updated_at),
+        version=version_of(p.updated_at) if version is None else version,
         handle=p.handle,
         title=p.title,
         description=" ".join(text.split()),
@@ -92,8 +134,7 @@ def document_of(
         category_titles=tuple(c.title for c in chain),
         options=tuple(sorted(options)),
         prices=tuple(v.price for v in variants) or (p.min_price,),
-        # no inventory context yet: a listed product counts as available
-        available=True,
+        available=any((quantities or {}).get(v.id, 0) > 0 for v in variants),
         created_at=p.created_at,
     )
 
@@ -130,15 +171,33 @@ def register(broker: dramatiq.Broker, routes: Routes, settings: Settings) -> Non
     # one Database and search client per event loop: the worker's loop thread owns them
     per_loop: dict[int, tuple[Database, search.SearchService]] = {}
 
-    async def index(envelope: dict[str, Any]) -> None:
+    def own() -> tuple[Database, search.SearchService]:
         loop_id = id(asyncio.get_running_loop())
         if loop_id not in per_loop:
             db = Database(settings, pool_size=2)
             per_loop[loop_id] = (db, search.SearchService.from_settings(settings, db))
-        db, service = per_loop[loop_id]
+        return per_loop[loop_id]
+
+    async def index(envelope: dict[str, Any]) -> None:
+        db, service = own()
         await sync_products(db, service, [int(envelope["payload"]["product_id"])])
 
+    async def availability(envelope: dict[str, Any]) -> None:
+        """A variant sold out or came back: re-index its product (found through the
+        catalog; a variant of a hidden or deleted product has nothing to re-index)."""
+        if envelope["payload"].get("change") == "low_stock":
+            return  # still for sale: nothing search shows changed
+        db, service = own()
+        variant_id = int(envelope["payload"]["variant_id"])
+        async with db.reader(catalog.CONTEXT) as uow:
+            found = await catalog.variants_by_ids(uow, [variant_id])
+        if variant_id in found:
+            await sync_products(db, service, [found[variant_id].product_id])
+
     routes.subscribe(broker, catalog.ProductChanged.type_name, CONSUMER, index)
+    routes.subscribe(
+        broker, inventory.AvailabilityChanged.type_name, AVAILABILITY_CONSUMER, availability
+    )
 
 
 async def reindex(

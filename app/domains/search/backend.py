@@ -30,6 +30,19 @@ class SearchBackend(Protocol):
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult: ...
 
+    async def search_unless_typos(
+        self, terms: Terms, query: SearchQuery, check: Sequence[str]
+    ) -> tuple[SearchResult | None, dict[str, set[str]]]:
+        """`missing_corrections(check)` and, when it finds none, `search(terms, query)`, in
+        one round trip where the engine allows it. With corrections the result is None:
+        the caller searches again with the corrected terms (only a query with a typo pays
+        a second trip)."""
+
+    async def suggest_unless_typos(
+        self, terms: Terms, prefix: str, text: str, limit: int, check: Sequence[str]
+    ) -> tuple[Suggestions | None, dict[str, set[str]]]:
+        """The same for `suggest`."""
+
     async def suggest(self, terms: Terms, prefix: str, text: str, limit: int) -> Suggestions:
         """Search-as-you-type: products matching every complete word and the `prefix`,
         their categories, and query completions of `text`."""

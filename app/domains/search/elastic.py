@@ -202,34 +202,25 @@ class ElasticsearchBackend:
             return await self._call(self._es.search(index=self.alias, **request))
 
     async def missing_corrections(self, terms: Sequence[str]) -> dict[str, set[str]]:
-        long_terms = [t for t in terms if len(t) >= 5]
-        if not long_terms:
+        fix = _fix_suggester(terms)
+        if fix is None:
             return {}
-        resp = await self._search(
-            size=0,
-            suggest={
-                "fix": {
-                    "text": " ".join(long_terms),
-                    "term": {
-                        "field": "vocabulary",
-                        "analyzer": "whitespace",
-                        "suggest_mode": "missing",
-                        "max_edits": 1,
-                        "prefix_length": 0,
-                        "min_word_length": 5,
-                        "size": 5,
-                    },
-                }
-            },
-        )
-        out: dict[str, set[str]] = {}
-        for entry in resp.get("suggest", {}).get("fix", []):
-            found = {o["text"] for o in entry["options"]}
-            if found:
-                out[entry["text"]] = found
-        return out
+        return _fixes(await self._search(size=0, suggest={"fix": fix}))
 
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
+        result, _ = await self._search_body(terms, query, ())
+        assert result is not None
+        return result
+
+    async def search_unless_typos(
+        self, terms: Terms, query: SearchQuery, check: Sequence[str]
+    ) -> tuple[SearchResult | None, dict[str, set[str]]]:
+        # the term suggester rides along with the query: one round trip without a typo
+        return await self._search_body(terms, query, check)
+
+    async def _search_body(
+        self, terms: Terms, query: SearchQuery, check: Sequence[str]
+    ) -> tuple[SearchResult | None, dict[str, set[str]]]:
         body: dict[str, Any] = {
             "query": {"bool": {"must": [_text_query(terms)], "filter": [_LIVE]}},
             "post_filter": {"bool": {"filter": _filters(query.filters)}},
@@ -241,13 +232,29 @@ class ElasticsearchBackend:
         }
         if query.with_facets:
             body["aggs"] = _facet_aggs(query.filters)
+        if (fix := _fix_suggester(check)) is not None:
+            body["suggest"] = {"fix": fix}
         resp = await self._search(body=body)
+        if fixes := _fixes(resp):
+            return None, fixes
         ids = [int(h["_id"]) for h in resp["hits"]["hits"]]
         total = int(resp["hits"]["total"]["value"])
         facets = _facets(resp["aggregations"]) if query.with_facets else None
-        return SearchResult(ids, total, facets)
+        return SearchResult(ids, total, facets), {}
 
     async def suggest(self, terms: Terms, prefix: str, text: str, limit: int) -> Suggestions:
+        result, _ = await self._suggest_body(terms, prefix, text, limit, ())
+        assert result is not None
+        return result
+
+    async def suggest_unless_typos(
+        self, terms: Terms, prefix: str, text: str, limit: int, check: Sequence[str]
+    ) -> tuple[Suggestions | None, dict[str, set[str]]]:
+        return await self._suggest_body(terms, prefix, text, limit, check)
+
+    async def _suggest_body(
+        self, terms: Terms, prefix: str, text: str, limit: int, check: Sequence[str]
+    ) -> tuple[Suggestions | None, dict[str, set[str]]]:
         must = _text_query(terms)
         conds = [must]
         if prefix:
@@ -259,27 +266,35 @@ class ElasticsearchBackend:
             "sort": ["_score", {"product_id": "asc"}],
             "aggs": {"cats": {"terms": {"field": "category_id", "size": limit}}},
         }
+        suggesters: dict[str, Any] = {}
         folded = " ".join(words(text)[:MAX_QUERY_WORDS])[:100]
         if folded:
-            body["suggest"] = {
-                "q": {
-                    "prefix": folded,
-                    "completion": {
-                        "field": "suggest",
-                        "size": limit,
-                        "skip_duplicates": True,
-                        "fuzzy": {"fuzziness": "AUTO", "min_length": 5, "prefix_length": 1},
-                    },
-                }
+            suggesters["q"] = {
+                "prefix": folded,
+                "completion": {
+                    "field": "suggest",
+                    "size": limit,
+                    "skip_duplicates": True,
+                    "fuzzy": {"fuzziness": "AUTO", "min_length": 5, "prefix_length": 1},
+                },
             }
+        if (fix := _fix_suggester(check)) is not None:
+            suggesters["fix"] = fix
+        if suggesters:
+            body["suggest"] = suggesters
         resp = await self._search(body=body)
+        if fixes := _fixes(resp):
+            return None, fixes
         queries: list[str] = []
         for entry in resp.get("suggest", {}).get("q", []):
             queries.extend(o["text"] for o in entry["options"])
-        return Suggestions(
-            product_ids=[int(h["_id"]) for h in resp["hits"]["hits"]],
-            category_ids=[int(b["key"]) for b in resp["aggregations"]["cats"]["buckets"]],
-            queries=queries[:limit],
+        return (
+            Suggestions(
+                product_ids=[int(h["_id"]) for h in resp["hits"]["hits"]],
+                category_ids=[int(b["key"]) for b in resp["aggregations"]["cats"]["buckets"]],
+                queries=queries[:limit],
+            ),
+            {},
         )
 
     async def rebuild(self, docs: AsyncIterable[Sequence[SearchDocument]]) -> int:
@@ -332,6 +347,35 @@ class ElasticsearchBackend:
 
     async def close(self) -> None:
         await self._es.close()
+
+
+def _fix_suggester(terms: Sequence[str]) -> dict[str, Any] | None:
+    """The term suggester for typos: indexed words one edit from a 5+ letter word the
+    index lacks (None: no word long enough to correct)."""
+    long_terms = [t for t in terms if len(t) >= 5]
+    if not long_terms:
+        return None
+    return {
+        "text": " ".join(long_terms),
+        "term": {
+            "field": "vocabulary",
+            "analyzer": "whitespace",
+            "suggest_mode": "missing",
+            "max_edits": 1,
+            "prefix_length": 0,
+            "min_word_length": 5,
+            "size": 5,
+        },
+    }
+
+
+def _fixes(resp: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for entry in resp.get("suggest", {}).get("fix", []):
+        found = {o["text"] for o in entry["options"]}
+        if found:
+            out[entry["text"]] = found
+    return out
 
 
 def _source(d: SearchDocument) -> dict[str, Any]:

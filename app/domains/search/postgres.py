@@ -145,6 +145,19 @@ class PostgresBackend:
                     out[t] = hits
         return out
 
+    async def search_unless_typos(
+        self, terms: Terms, query: SearchQuery, check: Sequence[str]
+    ) -> tuple[SearchResult | None, dict[str, set[str]]]:
+        # Postgres answers both from one process: two statements cost little here
+        fixes = await self.missing_corrections(check)
+        return (None, fixes) if fixes else (await self.search(terms, query), {})
+
+    async def suggest_unless_typos(
+        self, terms: Terms, prefix: str, text: str, limit: int, check: Sequence[str]
+    ) -> tuple[Suggestions | None, dict[str, set[str]]]:
+        fixes = await self.missing_corrections(check)
+        return (None, fixes) if fixes else (await self.suggest(terms, prefix, text, limit), {})
+
     async def search(self, terms: Terms, query: SearchQuery) -> SearchResult:
         q = sa.cast(tsquery(terms), TSQUERY) if terms else None
         base: list[sa.ColumnElement[bool]] = [_D.deleted.is_(False)]

@@ -72,10 +72,11 @@ class SearchService:
         analyzer = Analyzer(parse_synonyms(config.synonym_lines()))
         return cls(build_backend(settings, db, config), analyzer)
 
-    async def _corrected(self, parsed: list[tuple[str, frozenset[str]]]) -> Terms:
+    def _corrected(
+        self, parsed: list[tuple[str, frozenset[str]]], fixes: dict[str, set[str]]
+    ) -> Terms:
         """A word the index does not have also matches the indexed words one edit away
         (a typo), through the same analysis: "runnning" finds "running", so "run"."""
-        fixes = await self.backend.missing_corrections(sorted({w for w, _ in parsed}))
         out: list[frozenset[str]] = []
         for word, alts in parsed:
             fixed = self.analyzer.query(" ".join(sorted(fixes.get(word, ()))))
@@ -92,7 +93,15 @@ class SearchService:
         if text.strip() and not parsed:
             # only symbols: nothing to match, and not "everything" either
             return SearchResult([], 0, _no_facets() if query.with_facets else None)
-        result = await self.backend.search(await self._corrected(parsed), replace(query, text=text))
+        query = replace(query, text=text)
+        # the words as typed first, typo corrections looked up alongside; a second query
+        # only when a word needs correcting
+        found, fixes = await self.backend.search_unless_typos(
+            [alts for _, alts in parsed], query, _words(parsed)
+        )
+        result = found
+        if result is None:
+            result = await self.backend.search(self._corrected(parsed, fixes), query)
         if result.facets is None:
             return result
         return replace(result, facets=_bounded(result.facets))
@@ -104,7 +113,12 @@ class SearchService:
         complete, prefix = self.analyzer.prefix(text)
         if not complete and not prefix:
             return Suggestions([], [], [])
-        return await self.backend.suggest(await self._corrected(complete), prefix, text, limit)
+        found, fixes = await self.backend.suggest_unless_typos(
+            [alts for _, alts in complete], prefix, text, limit, _words(complete)
+        )
+        if found is not None:
+            return found
+        return await self.backend.suggest(self._corrected(complete, fixes), prefix, text, limit)
 
     async def index(self, docs: Sequence[SearchDocument]) -> None:
         await self.backend.upsert(docs)
@@ -119,6 +133,10 @@ class SearchService:
 
     async def close(self) -> None:
         await self.backend.close()
+
+
+def _words(parsed: list[tuple[str, frozenset[str]]]) -> list[str]:
+    return sorted({w for w, _ in parsed})
 
 
 def _bounded(f: Facets) -> Facets:
