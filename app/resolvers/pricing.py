@@ -67,6 +67,10 @@ async def discount_codes(
     return codes, more, after_id is not None
 
 
+async def count_discount_codes(ctx: Context) -> int:
+    return await pricing.count_discount_codes(ctx.runtime.db.reader(pricing.CONTEXT))
+
+
 async def shipping_zones(ctx: Context) -> list[pricing.ShippingZone]:
     return await pricing.list_shipping_zones(ctx.runtime.db.reader(pricing.CONTEXT))
 

@@ -63,6 +63,7 @@ class CartLineConnection:
     edges: list[Edge[CartLine]]
     nodes: list[CartLine]
     page_info: PageInfo
+    total_count: int = strawberry.field(description="How many lines the cart has, over all pages.")
 
 
 @strawberry.type(description="Who is buying.")
@@ -160,7 +161,9 @@ class Cart:
             first = 100
         window, info = slice_list(f"cart-lines:{c.cart.id}", c.lines, first, after, last, before)
         edges = [Edge(cursor=k, node=_line(pl, c.cart.currency)) for k, pl in window]
-        return CartLineConnection(edges=edges, nodes=[e.node for e in edges], page_info=info)
+        return CartLineConnection(
+            edges=edges, nodes=[e.node for e in edges], page_info=info, total_count=len(c.lines)
+        )
 
     @classmethod
     def from_domain(cls, c: cart.PricedCart) -> Cart:

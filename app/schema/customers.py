@@ -15,6 +15,7 @@ from app.platform.ids import to_global_id
 from app.resolvers import customers as resolve
 from app.resolvers.context import Context
 from app.resolvers.permissions import customer as signed_in_customer
+from app.schema.catalog import First
 from app.schema.common import UserError
 from app.schema.orders import OrderConnection, customer_orders
 
@@ -93,7 +94,7 @@ class Customer:
 
     @strawberry.field(description="The customer's orders, newest first (Relay connection).")
     async def orders(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: str | None = None
     ) -> OrderConnection:
         assert self.pk is not None
         return await customer_orders(info, self.pk, first, after)

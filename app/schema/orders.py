@@ -19,6 +19,7 @@ from app.resolvers import orders as resolve
 from app.resolvers.context import Context
 from app.resolvers.errors import Problem
 from app.resolvers.permissions import staff
+from app.schema.catalog import First
 from app.schema.common import Edge, Money, PageInfo, UserError, money
 
 _STATUSES: type[enum.Enum] = enum.Enum(  # type: ignore[misc]
@@ -319,7 +320,7 @@ class OrderQuery:
         self,
         info: Info[Context, None],
         filter: OrdersFilter | None = None,
-        first: int | None = None,
+        first: First = None,
         after: str | None = None,
     ) -> OrderConnection:
         f = filter or OrdersFilter()

@@ -18,6 +18,7 @@ from app.resolvers import pricing as resolve
 from app.resolvers.context import Context
 from app.resolvers.errors import Problem
 from app.resolvers.permissions import staff
+from app.schema.catalog import First
 from app.schema.common import Edge, Money, PageInfo, UserError, money
 
 
@@ -88,6 +89,10 @@ class DiscountCodeConnection:
     edges: list[Edge[DiscountCode]]
     nodes: list[DiscountCode]
     page_info: PageInfo
+
+    @strawberry.field(description="How many discount codes there are, over all pages.")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await resolve.count_discount_codes(info.context)
 
 
 @strawberry.type(description="One bracket of a weight-based rate: up to this weight, this amount.")
@@ -331,7 +336,7 @@ class PricingQuery:
         extensions=staff("MANAGE_DISCOUNTS"),
     )
     async def discount_codes(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self, info: Info[Context, None], first: First = None, after: str | None = None
     ) -> DiscountCodeConnection:
         codes, more, had_after = await resolve.discount_codes(info.context, first, after)
         edges = [

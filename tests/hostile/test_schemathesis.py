@@ -11,10 +11,27 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis.graphql import nodes
 
 from tests.hostile.harness import hostile_server_fixture  # noqa: F401 (the hostile_server fixture)
 
 pytestmark = pytest.mark.e2e
+
+# the API's own scalars: well-formed values and hostile text alike
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False).map(str),
+        st.text(max_size=40),
+    ).map(nodes.String),
+)
+schemathesis.graphql.scalar(
+    "DateTime",
+    st.one_of(st.datetimes().map(lambda d: d.isoformat() + "Z"), st.text(max_size=40)).map(
+        nodes.String
+    ),
+)
 
 SEED = 20261126
 EXAMPLES_PER_FIELD = 100  # 6 query fields today: ~600 requests, about 40 s here

@@ -8,8 +8,3 @@ from tests.integration.customers.helpers import no_secrets_in_logs  # noqa: F401
 @pytest.fixture(autouse=True)
 def _no_secrets(no_secrets_in_logs):  # noqa: F811
     return no_secrets_in_logs
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles(fresh_throttles):
-    return fresh_throttles

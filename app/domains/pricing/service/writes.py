@@ -211,6 +211,15 @@ async def list_discount_codes(
     return [rows.discount_code(r) for r in found[:first]], len(found) > first
 
 
+async def count_discount_codes(uow: UnitOfWork) -> int:
+    async with uow:
+        return int(
+            (
+                await uow.session.execute(sa.select(sa.func.count()).select_from(discount_codes))
+            ).scalar_one()
+        )
+
+
 # --- shipping ----------------------------------------------------------------------------------
 
 
