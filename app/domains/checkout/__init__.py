@@ -29,6 +29,7 @@ from app.domains.checkout.entities import (
     next_step,
 )
 from app.domains.checkout.errors import CheckoutError, IdempotencyKeyReused, NotFound
+from app.domains.checkout.events import CheckoutStatusChanged
 from app.domains.checkout.service import (
     advance,
     by_key,
@@ -65,6 +66,7 @@ __all__ = [
     "STEPS",
     "VALIDATE",
     "CheckoutError",
+    "CheckoutStatusChanged",
     "IdempotencyKeyReused",
     "NotFound",
     "Saga",

@@ -27,6 +27,7 @@ from app.domains.checkout.entities import (
     SagaDraft,
 )
 from app.domains.checkout.errors import IdempotencyKeyReused
+from app.domains.checkout.events import CheckoutStatusChanged
 from app.domains.checkout.models import sagas
 from app.platform.db import UnitOfWork
 
@@ -143,30 +144,38 @@ async def advance(
 ) -> bool:
     """Move the saga from `from_step` to `to_step`, recording the outcome; False (and no
     change) when it is no longer at `from_step` (another delivery of the step got there
-    first). Reaching DONE completes it; leaving COMPENSATE fails it."""
+    first). Reaching DONE completes it; leaving COMPENSATE fails it. A status change is
+    announced (CheckoutStatusChanged) in the same transaction."""
     values: dict[str, Any] = dict(changes)
     detail = values.pop("detail", {})
     if to_step == DONE:
         values["status"] = FAILED if from_step == COMPENSATE else COMPLETED
     async with uow:
-        done = await uow.session.execute(
-            sa.update(sagas)
-            .where(
-                sagas.c.id == saga_id,
-                sagas.c.step == from_step,
-                sagas.c.status == PROCESSING,
+        moved = (
+            await uow.session.execute(
+                sa.update(sagas)
+                .where(
+                    sagas.c.id == saga_id,
+                    sagas.c.step == from_step,
+                    sagas.c.status == PROCESSING,
+                )
+                .values(
+                    step=to_step,
+                    updated_at=sa.func.now(),
+                    history=sagas.c.history.op("||")(
+                        sa.cast(_entry(from_step, outcome, **detail), sagas.c.history.type)
+                    ),
+                    **values,
+                )
+                .returning(sagas.c.status, sagas.c.reason)
             )
-            .values(
-                step=to_step,
-                updated_at=sa.func.now(),
-                history=sagas.c.history.op("||")(
-                    sa.cast(_entry(from_step, outcome, **detail), sagas.c.history.type)
-                ),
-                **values,
+        ).first()
+        if moved is not None and "status" in values:
+            uow.emit(
+                CheckoutStatusChanged(checkout_id=saga_id, status=moved.status, reason=moved.reason)
             )
-        )
         await uow.commit()
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    return moved is not None
 
 
 async def fail(uow: UnitOfWork, saga_id: str, from_step: str, reason: str, **detail: Any) -> bool:
