@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
-from app.domains import customers, orders
+from app.domains import checkout, customers, orders
 from app.platform.live import LiveHub
+from app.resolvers import checkout as resolve_checkout
 from app.resolvers import orders as resolve_orders
 from app.resolvers.context import Context
 from app.resolvers.customers import viewer_for
 from app.resolvers.errors import ApiError
 
-__all__ = ["ApiError", "live_object", "order_updates", "require_socket"]
+__all__ = ["ApiError", "checkout_updates", "live_object", "order_updates", "require_socket"]
 
 T = TypeVar("T")
 
@@ -59,9 +60,11 @@ async def live_object(
     channel: str,
     load: Callable[[], Awaitable[T]],
     changed: Callable[[T, T], bool] = lambda old, new: old != new,
+    final: Callable[[T], bool] = lambda obj: False,
 ) -> AsyncGenerator[T, None]:
     """The current object, then each changed version, until the client completes the
-    operation or disconnects (the generator is closed: the subscription is released)."""
+    operation or disconnects (the generator is closed: the subscription is released), or
+    until a version is `final` (the stream ends after answering it)."""
     live = hub(ctx)
     state = _connection_state(ctx)
     limit = ctx.runtime.settings.max_subscriptions_per_connection
@@ -75,7 +78,7 @@ async def live_object(
         async with live.subscribe(channel) as sub:
             current = await load()
             yield current
-            while True:
+            while not final(current):
                 await sub.next()
                 await _recheck_viewer(ctx)
                 fresh = await load()
@@ -128,4 +131,24 @@ def order_updates(
         f"order:{pk}",
         load,
         changed=lambda old, new: (old.updated_at, old.status) != (new.updated_at, new.status),
+    )
+
+
+def checkout_updates(ctx: Context, gid: str) -> AsyncGenerator[checkout.Saga, None]:
+    """The checkout, then again when its status changes; ends after COMPLETED or FAILED.
+    `checkout(id:)`'s rule: a customer's to that customer, a guest's to whoever holds its
+    id; NOT_FOUND for anyone else (and for no such checkout)."""
+
+    async def load() -> checkout.Saga:
+        found = await resolve_checkout.get(ctx, gid)
+        if found is None:
+            raise ApiError("NOT_FOUND", "No such checkout")
+        return found
+
+    return live_object(
+        ctx,
+        f"checkout:{resolve_checkout.decode_id(gid)}",
+        load,
+        changed=lambda old, new: (old.status, old.reason) != (new.status, new.reason),
+        final=lambda saga: saga.terminal,
     )

@@ -41,6 +41,8 @@ PUBLIC_FIELDS: dict[str, str] = {
     # unguessable checkout id a guest's checkout; a customer's answers only to that customer
     "Mutation.checkoutComplete": "guests check out; the cart's owner rules apply to its id",
     "Query.checkout": "the checkout id authorises a guest's; a customer's needs its owner",
+    "Subscription.checkoutStatus": "checkout(id:)'s rule: the checkout id authorises a "
+    "guest's; a customer's needs its owner; anyone else NOT_FOUND",
     "Query.cart": "the cart id authorises a guest cart; a customer's cart needs its owner",
     "Mutation.cartCreate": "guests start carts",
     "Mutation.cartLinesAdd": "the cart id authorises a guest cart; a customer's needs its owner",

@@ -16,6 +16,7 @@ from strawberry.types.graphql import OperationType
 
 from app.resolvers import subscriptions as resolve
 from app.resolvers.context import Context
+from app.schema.checkout import Checkout
 from app.schema.orders import Order
 
 D = TypeVar("D")
@@ -39,6 +40,17 @@ class Subscription:
         token: str | None = None,
     ) -> AsyncGenerator[Order, None]:
         return mapped(resolve.order_updates(info.context, id, email, token), Order.from_domain)
+
+    @strawberry.subscription(
+        description="The checkout now, then each time its status changes; the stream ends "
+        "after COMPLETED or FAILED. As `checkout(id:)`: a customer's checkout for that "
+        "customer (the viewer of `connection_init`), a guest's for whoever holds its id; "
+        "anyone else gets NOT_FOUND. Counts toward MAX_SUBSCRIPTIONS_PER_CONNECTION."
+    )
+    async def checkout_status(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> AsyncGenerator[Checkout, None]:
+        return mapped(resolve.checkout_updates(info.context, id), Checkout.from_domain)
 
 
 async def mapped(

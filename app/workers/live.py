@@ -29,6 +29,7 @@ CONSUMER = "live"
 CHANNELS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "orders.OrderPlaced.v1": lambda p: [f"order:{p['order_id']}"],
     "orders.OrderUpdated.v1": lambda p: [f"order:{p['order_id']}"],
+    "checkout.CheckoutStatusChanged.v1": lambda p: [f"checkout:{p['checkout_id']}"],
 }
 
 
