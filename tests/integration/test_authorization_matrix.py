@@ -11,6 +11,7 @@ that touch stored data also need an ownership case (B against A's objects) in OW
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,11 +30,12 @@ from graphql import (
 )
 from strawberry.permission import PermissionExtension
 
-from app.domains import orders
+from app.domains import checkout, orders
 from app.http import resolve_viewer
 from app.platform.auth import PERMISSIONS
 from app.platform.ids import from_global_id, to_global_id
 from app.platform.settings import Settings
+from app.resolvers.checkout import encode_id as encode_checkout_id
 from app.resolvers.context import Context
 from app.resolvers.errors import format_result
 from app.resolvers.permissions import HasPermission, IsCustomer
@@ -401,3 +403,42 @@ async def test_order_updated_answers_exactly_whom_order_answers(api: ApiClient, 
         else:
             assert asked.codes == live.codes == ["NOT_FOUND"], (viewer, live.body)
             assert live.body["data"] is None
+
+
+CHECKOUT_SELECTION = "id status reason"
+
+
+async def test_checkout_status_answers_exactly_whom_checkout_answers(api: ApiClient, viewers):
+    """checkoutStatus's first answer is checkout(id:)'s: a customer's checkout for that
+    customer only (NOT_FOUND where the query answers null), a guest's for any id holder."""
+    assert api.db is not None
+    cid = from_global_id(viewers["customer A"].id, "Customer")[1]
+    query = f"query($id: ID!) {{ checkout(id: $id) {{ {CHECKOUT_SELECTION} }} }}"
+    sub = f"subscription($id: ID!) {{ checkoutStatus(id: $id) {{ {CHECKOUT_SELECTION} }} }}"
+    for owner in (cid, None):
+        saga, _ = await checkout.start(
+            api.db.uow(checkout.CONTEXT),
+            checkout.SagaDraft(
+                idempotency_key=uuid.uuid4().hex,
+                cart_id=uuid.uuid4().hex,
+                customer_id=owner,
+                email="buyer@example.com",
+                currency="USD",
+                amount=100,
+                gateway="test",
+                token="tok_visa",
+            ),
+        )
+        gid = encode_checkout_id(saga.id)
+        for viewer in ("customer A", "customer B", "anonymous", "staff all"):
+            account = viewers[viewer]
+            token = account.access_token if account else None
+            asked = await as_bearer(api, token, query, {"id": gid})
+            live = await first_answer(api, token, sub, {"id": gid})
+            if owner is None or viewer == "customer A":
+                assert live.data["checkoutStatus"] == asked.data["checkout"], viewer
+                assert asked.data["checkout"]["id"] == gid
+            else:
+                assert asked.data["checkout"] is None, viewer
+                assert live.codes == ["NOT_FOUND"], (viewer, live.body)
+                assert live.body["data"] is None
