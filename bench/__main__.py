@@ -413,6 +413,7 @@ def bench_checkout(args: argparse.Namespace, logs: Path) -> Path:
     print(f"pgbench: {pg['tps']} tps", flush=True)
 
     database.recreate(svc["DATABASE_URL"], dbname)
+    checkout.forget_hot_counts(svc["REDIS_URL"], dbname)
     print(f"database: {dbname} recreated; migrating and seeding …", flush=True)
     run([emporium, "migrate"], env, logs / "migrate.log", ROOT, timeout=300)
     run([emporium, "seed", "--demo", "--products", "24"], env, logs / "seed.log", ROOT, 600)

@@ -269,3 +269,24 @@ def stock_after(database_url: str, variant_gid: str) -> dict[str, int]:
     from app.platform.ids import from_global_id
 
     return asyncio.run(_levels(database_url, from_global_id(variant_gid, "ProductVariant")[1]))
+
+
+async def _forget(redis_url: str, dbname: str) -> int:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    gone = 0
+    try:
+        # the inventory's hot counts, scoped by database name (app/domains/inventory/service/
+        # hot.py): only this database's keys, nothing else of the shared Redis
+        async for k in redis.scan_iter(match=f"inventory:{dbname}:available:*", count=1000):
+            gone += await redis.delete(k)
+    finally:
+        await redis.aclose()
+    return gone
+
+
+def forget_hot_counts(redis_url: str, dbname: str) -> int:
+    """Drop an earlier run's hot counts for `dbname`: they carry stock versions of the
+    dropped database, newer than the fresh one's, so they would win over its writes."""
+    return asyncio.run(_forget(redis_url, dbname))
