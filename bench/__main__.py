@@ -52,11 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--scenario",
-        choices=("catalog", "reservation", "search"),
+        choices=("catalog", "reservation", "search", "checkout"),
         default="catalog",
         help="catalog: the runs --only picks (default); reservation: reserve + release on a "
         "few hot variants (own database, emporium_bench_inventory); search: bench/search.py; "
-        "hello runs with each",
+        "checkout: pgbench, then checkout and flash-sale (bench/checkout.py, own database "
+        "<bench db>_checkout); hello runs with each",
     )
     p.add_argument(
         "--calls",
@@ -70,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=50,
         help="search: products written to time commit → searchable (50)",
     )
+    p.add_argument("--clients", type=int, default=8, help="checkout: shoppers at once (8)")
+    p.add_argument(
+        "--flash-buyers", type=int, default=200, help="flash-sale: checkouts at once (200)"
+    )
+    p.add_argument("--flash-units", type=int, default=20, help="flash-sale: units on sale (20)")
+    p.add_argument("--pgbench-clients", type=int, default=4, help="checkout: pgbench clients (4)")
     args = p.parse_args(argv)
     args.only = {s.strip() for s in args.only.split(",") if s.strip()} | {"hello"}
     if args.only - set(SCENARIOS):
@@ -379,6 +386,129 @@ def bench_reservation(args: argparse.Namespace, logs: Path) -> Path:
     return out
 
 
+def bench_checkout(args: argparse.Namespace, logs: Path) -> Path:
+    """pgbench TPC-B and hello-world (the ceilings), then checkout and flash-sale over
+    GraphQL with `emporium serve` + `emporium worker` + `emporium relay` (bench/checkout.py)."""
+    import asyncio
+    import contextlib
+
+    from bench import checkout
+    from bench.procs import run, spawn, stop
+
+    started = dt.datetime.now().astimezone()
+    loadavg_before = os.getloadavg()
+    wrk = loadgen.ensure_wrk()
+    svc = services.ensure_up(ROOT)
+    env = _server_env(svc)
+    dbname = f"{database.BENCH_DB}_checkout"
+    scratch = f"{database.BENCH_DB}_pgbench"
+    env["DATABASE_URL"] = database.bench_url(svc["DATABASE_URL"], dbname)
+    bindir = Path(sys.executable).parent
+    emporium = str(bindir / "emporium") if (bindir / "emporium").exists() else "emporium"
+
+    # Postgres's own ceiling on this machine, now: TPC-B on a scratch database
+    database.recreate(svc["DATABASE_URL"], scratch)
+    print(f"pgbench: TPC-B on {scratch}, {args.duration}s …", flush=True)
+    pg = checkout.pgbench(svc["DATABASE_URL"], scratch, args.duration, args.pgbench_clients, logs)
+    print(f"pgbench: {pg['tps']} tps", flush=True)
+
+    database.recreate(svc["DATABASE_URL"], dbname)
+    checkout.forget_hot_counts(svc["REDIS_URL"], dbname)
+    print(f"database: {dbname} recreated; migrating and seeding …", flush=True)
+    run([emporium, "migrate"], env, logs / "migrate.log", ROOT, timeout=300)
+    run([emporium, "seed", "--demo", "--products", "24"], env, logs / "seed.log", ROOT, 600)
+
+    plan = Plan(args, wrk, logs)
+    port = servers.free_port()
+    cmd = servers.hello_command(sys.executable, port, args.workers)
+    with servers.serving("hello", cmd, port, "/", env, logs / "hello.log", ROOT) as srv:
+        verify = partial(query.verify_hello, srv.base_url)
+        hello, hello_extra = _scenario(plan, srv, verify, srv.base_url + "/", None)
+
+    unthrottled = {"RATE_LIMIT_CAPACITY": str(10**12), "RATE_LIMIT_RESTORE_RATE": str(10**12)}
+    api_env = {**env, **unthrottled, "RESPONSE_CACHE_TTL": "0"}
+    results: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        for name, extra_cmd in (("worker", ["worker"]), ("relay", ["relay"])):
+            proc = spawn([emporium, *extra_cmd], api_env, logs / f"{name}.log", ROOT)
+            stack.callback(stop, proc)
+            print(f"{name}: started (log {logs / f'{name}.log'})", flush=True)
+        port = servers.free_port()
+        cmd = servers.api_command(emporium, port, args.workers)
+        log = logs / "api-checkout.log"
+        srv = stack.enter_context(
+            servers.serving("checkout", cmd, port, "/readyz", api_env, log, ROOT)
+        )
+        variants = asyncio.run(checkout.variant_ids(srv.base_url))
+        flash_variant, shelf = variants[0], variants[1:9]
+        stock = {v: checkout.CHECKOUT_STOCK for v in shelf} | {flash_variant: args.flash_units}
+        checkout.set_stock(env["DATABASE_URL"], env["REDIS_URL"], stock)
+        print(f"checkout: {args.clients} shoppers, warm-up {args.warmup}s, "
+              f"measuring {args.duration}s", flush=True)  # fmt: skip
+        results["checkout"] = asyncio.run(
+            checkout.checkout_load(srv.base_url, shelf, args.clients, args.duration, args.warmup)
+        )
+        print(f"flash-sale: {args.flash_buyers} checkouts for {args.flash_units} units",
+              flush=True)  # fmt: skip
+        flash = asyncio.run(checkout.flash_sale(srv.base_url, flash_variant, args.flash_buyers))
+        flash |= checkout.stock_after(env["DATABASE_URL"], flash_variant)
+        flash["units"] = args.flash_units
+        flash["ok"] = (
+            flash["completed"] == args.flash_units
+            and flash["failed_out_of_stock"] == args.flash_buyers - args.flash_units
+            and flash["on_hand_after"] == 0
+            and flash["reserved_after"] == 0
+            and flash["ledger_mismatches"] == 0
+        )
+        results["flash-sale"] = flash
+        # Traceback/ERROR lines the run left in each process's log (both scenarios)
+        log_problems = {
+            name: len(servers.log_problems(logs / f"{name}.log"))
+            for name in ("api-checkout", "worker", "relay")
+        }
+    database.drop(svc["DATABASE_URL"], scratch)
+
+    hello_doc = {**report.scenarios({"hello": hello})["hello"], **hello_extra}
+    doc = {
+        "date": started.date().isoformat(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "scenario": "checkout",
+        "ok": flash["ok"],
+        "machine": report.machine(ROOT, loadgen.wrk_version(wrk)),
+        "loadavg_before": [round(x, 2) for x in loadavg_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "settings": {
+            "duration_s": args.duration, "warmup_s": args.warmup,
+            "connections": args.connections, "uvicorn_workers": args.workers,
+            "clients": args.clients, "flash_buyers": args.flash_buyers,
+            "flash_units": args.flash_units, "products": 24,
+            "checkout": "per shopper: cartCreate (1 line), checkoutComplete (test gateway, "
+            "tok_visa, fresh idempotency key), checkout(id:) every 50 ms while PROCESSING",
+            "time_to_completed": "checkoutComplete sent -> COMPLETED seen",
+        },
+        "pgbench": pg,
+        "hello": hello_doc,
+        "log_problems": log_problems,
+        "scenarios": results,
+    }  # fmt: skip
+    out = args.out or ROOT / "bench" / "results" / f"{doc['date']}-checkout.json"
+    report.write(out, doc)
+    c = results["checkout"]
+    print()
+    print(f"pgbench TPC-B: {pg['tps']} tps ({pg['clients']} clients)")
+    print(f"hello: {hello.req_per_s:.0f} req/s")
+    print(f"checkout: {c['completions_per_s']} completions/s, time to COMPLETED p50 "
+          f"{c['time_to_completed_p50_ms']} ms, p95 {c['time_to_completed_p95_ms']} ms, "
+          f"outcomes {c['outcomes']}")  # fmt: skip
+    print(f"flash-sale: {flash['completed']} COMPLETED, {flash['failed_out_of_stock']} "
+          f"OUT_OF_STOCK of {flash['buyers']} for {flash['units']} units, on hand after "
+          f"{flash['on_hand_after']}, {flash['elapsed_s']} s")  # fmt: skip
+    if not flash["ok"]:
+        raise BenchError(f"flash-sale: expected exactly {args.flash_units} COMPLETED and "
+                         f"nothing left: {flash} (result written to {out})")  # fmt: skip
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # SIGINT too: a runner started in the background by a shell inherits it ignored.
@@ -386,7 +516,12 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _raise_interrupt)
     logs = _fresh_logs()
     try:
-        out = bench_reservation(args, logs) if args.scenario == "reservation" else bench(args, logs)
+        if args.scenario == "reservation":
+            out = bench_reservation(args, logs)
+        elif args.scenario == "checkout":
+            out = bench_checkout(args, logs)
+        else:
+            out = bench(args, logs)
     except BenchError as exc:
         print(f"bench: {exc}\nlogs: {logs}", file=sys.stderr)
         return 1

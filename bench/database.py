@@ -85,3 +85,16 @@ def prepare(
     seconds = time.monotonic() - t0
     print(f"database: seeded and analyzed in {seconds:.1f}s", flush=True)
     return seconds
+
+
+async def _drop(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(_plain(admin_url), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def drop(admin_url: str, name: str) -> None:
+    """Drop a scratch database this run made (pgbench's)."""
+    _sql(f"drop database {name}", _drop(admin_url, name))
