@@ -277,9 +277,9 @@ async def _forget(redis_url: str, dbname: str) -> int:
     redis = Redis.from_url(redis_url)
     gone = 0
     try:
-        # the inventory's hot counts, scoped by database name (app/domains/inventory/service/
-        # hot.py): only this database's keys, nothing else of the shared Redis
-        async for k in redis.scan_iter(match=f"inventory:{dbname}:available:*", count=1000):
+        # the inventory's hot counts, scoped by database name and oid (app/domains/inventory/
+        # service/hot.py): a recreated database no longer reads them, this only tidies up
+        async for k in redis.scan_iter(match=f"inventory:{dbname}.*:available:*", count=1000):
             gone += await redis.delete(k)
     finally:
         await redis.aclose()

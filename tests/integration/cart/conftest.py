@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from redis.asyncio import Redis
 
 from app.domains import cart, catalog, inventory
@@ -16,6 +17,7 @@ from app.platform.db import Database
 from app.platform.settings import Settings
 from app.resolvers.cart import CatalogPrices
 from tests.fixtures.redis_server import OwnRedis
+from tests.integration.inventory.conftest import hot_key, inv_scope
 
 
 def _draft(tag: str, prices: list[str]) -> catalog.ProductDraft:
@@ -47,6 +49,21 @@ class Products:
         async with db.reader(catalog.CONTEXT) as uow:
             found = (await catalog.variants_by_product_ids(uow, [product_id]))[product_id]
         ids = [v.id for v in found]
+        async with db.uow(inventory.CONTEXT) as uow:
+            # another test may have emptied the catalog (ids start over) but left stock,
+            # reservations and ledger rows for these ids: they start from nothing here
+            for table in ("reservation_lines", "movements", "stock"):
+                await uow.session.execute(
+                    sa.text(f"DELETE FROM inventory.{table} WHERE variant_id = ANY(:ids)"),
+                    {"ids": ids},
+                )
+            await uow.commit()
+        where = await inv_scope(db)
+        r = Redis.from_url(db.settings.redis_url or "")
+        try:
+            await r.delete(*(hot_key(where, v) for v in ids))
+        finally:
+            await r.aclose()
         async with db.uow(inventory.CONTEXT) as uow:
             await inventory.stock_initial(uow, dict.fromkeys(ids, stock), actor="tests")
         return cls(db, tag, prices, ids, product_id)

@@ -14,9 +14,21 @@ from app.platform.settings import Settings
 
 
 def inv_db_name(db: Database | None) -> str:
-    """The database holding this run's stock: the hot counts' namespace in Redis."""
+    """The database holding this run's stock: the hot counts' namespace in Redis starts so."""
     assert db is not None
     return sa.engine.make_url(db.settings.database_url_for(inventory.CONTEXT)).database or ""
+
+
+async def inv_scope(db: Database | None) -> str:
+    """The hot counts' namespace in Redis: the stock's database, by name and oid."""
+    assert db is not None
+    async with db.reader(inventory.CONTEXT) as uow:
+        oid = (
+            await uow.session.execute(
+                sa.text("SELECT oid FROM pg_database WHERE datname = current_database()")
+            )
+        ).scalar_one()
+    return f"{inv_db_name(db)}.{oid}"
 
 
 def hot_key(scope: str, variant_id: int) -> str:
@@ -43,7 +55,7 @@ async def empty_inventory(db: Database) -> None:
         keys = [
             k
             async for k in client.scan_iter(
-                match=f"inventory:{inv_db_name(db)}:available:*", count=500
+                match=f"inventory:{inv_db_name(db)}.*:available:*", count=500
             )
         ]
         if keys:

@@ -17,7 +17,7 @@ from tests.integration.customers.helpers import (
     sign_up,
     staff_account,
 )
-from tests.integration.inventory.conftest import hot_key, inv_db_name
+from tests.integration.inventory.conftest import hot_key, inv_scope
 
 pytestmark = [pytest.mark.usefixtures("no_secrets_in_logs", "fresh_throttles")]
 
@@ -71,7 +71,7 @@ async def test_staff_stock_changes_show_to_shoppers(shop: ApiClient, redis: Redi
     }
     # the hot count moved with the commit: no wait, no stale read
     vid = int(first.rsplit("/", 1)[1])
-    raw = await redis.get(hot_key(inv_db_name(api.db), vid))
+    raw = await redis.get(hot_key(await inv_scope(api.db), vid))
     assert raw is not None and raw.endswith(b":5")
     after = await _product(api, "test-product-001")
     assert after["availableForSale"] is True
@@ -157,26 +157,26 @@ async def test_stale_or_missing_hot_counts_never_win(inv: Database, redis: Redis
     write that never reached Redis is re-published by the sweeper."""
     async with inv.uow(inventory.CONTEXT) as uow:
         await inventory.set_on_hand(uow, 77, 9, "count", actor="t", redis=redis)
-    raw = await redis.get(hot_key(inv_db_name(inv), 77))
+    raw = await redis.get(hot_key(await inv_scope(inv), 77))
     assert raw is not None
     version = int(raw.split(b":")[0])
     # an older figure arriving late is refused
     from app.domains.inventory.service import hot  # test-only reach into the context
 
-    await hot.publish(redis, inv_db_name(inv), {77: (1, version - 1)})
-    assert await redis.get(hot_key(inv_db_name(inv), 77)) == raw
+    await hot.publish(redis, await inv_scope(inv), {77: (1, version - 1)})
+    assert await redis.get(hot_key(await inv_scope(inv), 77)) == raw
     # a change made without Redis: the sweeper's refresh puts the new figure there
     async with inv.uow(inventory.CONTEXT) as uow:
         await inventory.adjust(uow, 77, -4, "damaged", actor="t")
-    assert await redis.get(hot_key(inv_db_name(inv), 77)) == raw  # stale until the sweep
+    assert await redis.get(hot_key(await inv_scope(inv), 77)) == raw  # stale until the sweep
     await inventory.release_expired(inv, redis=redis)
     async with inv.reader(inventory.CONTEXT) as uow:
         assert await inventory.available_quantities(uow, [77], redis=redis) == {77: 5}
     # a miss reads Postgres and fills Redis
-    await redis.delete(hot_key(inv_db_name(inv), 77))
+    await redis.delete(hot_key(await inv_scope(inv), 77))
     async with inv.reader(inventory.CONTEXT) as uow:
         assert await inventory.available_quantities(uow, [77], redis=redis) == {77: 5}
-    assert (await redis.get(hot_key(inv_db_name(inv), 77)) or b"").endswith(b":5")
+    assert (await redis.get(hot_key(await inv_scope(inv), 77)) or b"").endswith(b":5")
 
 
 LISTING = """{ products(first: 20) { nodes { availableForSale

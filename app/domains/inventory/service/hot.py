@@ -37,11 +37,26 @@ return 1
 """
 
 
-def scope(uow: UnitOfWork) -> str:
-    """The hot counts' namespace: the database the inventory's stock lives in."""
+_scopes: dict[str, str] = {}
+
+
+async def scope(uow: UnitOfWork) -> str:
+    """The hot counts' namespace: the database the stock lives in, by name and oid. The oid
+    changes when a database is dropped and made again under the same name (a bench, a
+    staging copy): its stock versions start over, and the old counts, at higher versions,
+    must not be read for it."""
     bind = uow.session.get_bind()
     engine = bind if isinstance(bind, sa.Engine) else bind.engine
-    return engine.url.database or ""
+    url = str(engine.url)
+    found = _scopes.get(url)
+    if found is None:
+        oid = (
+            await uow.session.execute(
+                sa.text("SELECT oid FROM pg_database WHERE datname = current_database()")
+            )
+        ).scalar_one()
+        found = _scopes[url] = f"{engine.url.database}.{oid}"
+    return found
 
 
 def key(scope: str, variant_id: int) -> str:
@@ -84,7 +99,8 @@ async def read(redis: Redis | None, uow: UnitOfWork, variant_ids: Sequence[int])
     missing = ids
     if redis is not None:
         try:
-            raw = await redis.mget([key(scope(uow), v) for v in ids])
+            where = await scope(uow)
+            raw = await redis.mget([key(where, v) for v in ids])
         except (RedisError, OSError):
             log.warning("inventory hot counts unreadable; reading Postgres", exc_info=True)
             raw = [None] * len(ids)
@@ -98,5 +114,5 @@ async def read(redis: Redis | None, uow: UnitOfWork, variant_ids: Sequence[int])
     if missing:
         figures = await totals(uow, missing)
         out.update({v: max(0, a) for v, (a, _) in figures.items()})
-        await publish(redis, scope(uow), figures)
+        await publish(redis, await scope(uow), figures)
     return out

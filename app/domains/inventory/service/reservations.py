@@ -127,7 +127,7 @@ async def reserve(
         ],
     )
     await uow.commit()
-    await hot.publish(redis, hot.scope(uow), figures)
+    await hot.publish(redis, await hot.scope(uow), figures)
     return Reservation(saga_id, "RESERVED", expires, tuple(allocation))
 
 
@@ -227,7 +227,7 @@ async def _close(
         .values(status=status, updated_at=sa.func.now())
     )
     await uow.commit()
-    await hot.publish(redis, hot.scope(uow), figures)
+    await hot.publish(redis, await hot.scope(uow), figures)
     return Reservation(current.saga_id, status, current.expires_at, current.lines)  # type: ignore[arg-type]
 
 

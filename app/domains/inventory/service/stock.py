@@ -118,7 +118,7 @@ async def _change(
         )
     ).one()
     await uow.commit()
-    await hot.publish(redis, hot.scope(uow), figures)
+    await hot.publish(redis, await hot.scope(uow), figures)
     return StockLevel(*level)
 
 
@@ -220,7 +220,9 @@ async def stock_initial(
             ],
         )
     await uow.commit()
-    await hot.publish(redis, hot.scope(uow), {int(v): (int(q), int(ver)) for v, q, ver in stocked})
+    await hot.publish(
+        redis, await hot.scope(uow), {int(v): (int(q), int(ver)) for v, q, ver in stocked}
+    )
     return len(stocked)
 
 
@@ -304,7 +306,7 @@ async def refresh_recent(uow: UnitOfWork, redis: Redis | None, *, seconds: float
         )
     )
     if ids and redis is not None:
-        await hot.publish(redis, hot.scope(uow), await hot.totals(uow, ids))
+        await hot.publish(redis, await hot.scope(uow), await hot.totals(uow, ids))
     return len(ids)
 
 
